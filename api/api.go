@@ -1,0 +1,179 @@
+// Package api is projectd's native HTTP API under /api/: project CRUD with ETags, the rich
+// list with signed keyset cursors, workspaces, the caller's tokens and the OpenAPI
+// document. Errors are RFC 9457 problem+json naming the offending parameter or field.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"projectd"
+	"projectd/httpserver"
+)
+
+// Store is what the native API needs of the store.
+type Store interface {
+	projectd.ProjectService
+	projectd.WorkspaceService
+	projectd.TokenService
+	Ping(ctx context.Context) error
+}
+
+// Config configures the native API.
+type Config struct {
+	Store     Store
+	Logger    *slog.Logger
+	PublicURL string // scheme://host[:port] of links; "" means the request's own
+	CursorKey []byte // signs list cursors; at least 32 bytes
+}
+
+// Handler serves the native API.
+type Handler struct {
+	Config
+	mux *http.ServeMux
+}
+
+// New returns the native API handler with every route of routes.go.
+func New(cfg Config) *Handler {
+	h := &Handler{Config: cfg, mux: http.NewServeMux()}
+	h.routes()
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// authenticated puts the bearer token's caller into the request context, or answers 401.
+func (h *Handler) authenticated(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret := httpserver.Credential(r, "Bearer")
+		if secret == "" {
+			h.error(w, r, projectd.Errorf(projectd.EUNAUTHORIZED, "send Authorization: Bearer <token>"))
+			return
+		}
+		a, err := h.Store.Authenticate(r.Context(), secret)
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), a)))
+	})
+}
+
+// statusOf maps application error codes to HTTP statuses, in one place.
+var statusOf = map[string]int{
+	projectd.EINVALID:      http.StatusBadRequest,
+	projectd.EUNAUTHORIZED: http.StatusUnauthorized,
+	projectd.EFORBIDDEN:    http.StatusForbidden,
+	projectd.ENOTFOUND:     http.StatusNotFound,
+	projectd.ECONFLICT:     http.StatusConflict,
+	projectd.EPRECONDITION: http.StatusPreconditionFailed,
+	projectd.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// problem is an RFC 9457 problem details body.
+type problem struct {
+	Type          string         `json:"type"`
+	Title         string         `json:"title"`
+	Status        int            `json:"status"`
+	Detail        string         `json:"detail"`
+	Instance      string         `json:"instance,omitempty"`
+	RequestID     string         `json:"request_id"`
+	InvalidParams []invalidParam `json:"invalid_params,omitempty"`
+}
+
+type invalidParam struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// error renders err as problem+json; internal errors are logged and not shown.
+func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
+	code := projectd.ErrorCode(err)
+	status := statusOf[code]
+	if errors.Is(err, httpserver.ErrBodyTooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	var mediaErr *mediaTypeError
+	if errors.As(err, &mediaErr) {
+		status = http.StatusUnsupportedMediaType
+	}
+	if code == projectd.EINTERNAL {
+		h.Logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
+	}
+	p := problem{
+		Type:      "about:blank",
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    projectd.ErrorMessage(err),
+		Instance:  r.URL.Path,
+		RequestID: httpserver.RequestID(r),
+	}
+	if mediaErr != nil {
+		p.Detail = mediaErr.Error()
+	}
+	if f := projectd.ErrorField(err); f != "" {
+		p.InvalidParams = []invalidParam{{Name: f, Reason: p.Detail}}
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="projectd"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(p)
+}
+
+// mediaTypeError is a body of a media type the route does not take (415).
+type mediaTypeError struct{ want string }
+
+func (e *mediaTypeError) Error() string { return "send the body as Content-Type: " + e.want }
+
+// readJSON reads a JSON body of one of the given media types into v.
+func readJSON(r *http.Request, v any, mediaTypes ...string) error {
+	if len(mediaTypes) == 0 {
+		mediaTypes = []string{"application/json"}
+	}
+	mt := httpserver.MediaType(r)
+	ok := false
+	for _, want := range mediaTypes {
+		ok = ok || mt == want
+	}
+	if !ok {
+		return &mediaTypeError{want: mediaTypes[0]}
+	}
+	body, err := httpserver.ReadBody(r)
+	if err != nil {
+		return err
+	}
+	return httpserver.DecodeJSON(body, v)
+}
+
+// writeJSON writes v as a JSON response.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeRaw writes an already encoded JSON body.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// baseURL is where links point: the configured public URL or the request's own origin.
+func (h *Handler) baseURL(r *http.Request) string {
+	if h.PublicURL != "" {
+		return h.PublicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

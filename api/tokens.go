@@ -1,0 +1,91 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"projectd"
+)
+
+type createTokenRequest struct {
+	Name      string   `json:"name"`
+	Scopes    []string `json:"scopes"`
+	ExpiresIn string   `json:"expires_in"` // a Go duration such as "720h"; "" never expires
+}
+
+type tokenJSON struct {
+	ID         int64    `json:"id"`
+	Name       string   `json:"name"`
+	Scopes     []string `json:"scopes"`
+	ExpiresAt  *string  `json:"expires_at"`
+	LastUsedAt *string  `json:"last_used_at"`
+	CreatedAt  string   `json:"created_at"`
+	Token      string   `json:"token,omitempty"`
+}
+
+func optTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(timeLayout)
+	return &s
+}
+
+func toTokenJSON(t *projectd.Token) tokenJSON {
+	return tokenJSON{
+		ID: t.ID, Name: t.Name, Scopes: t.Scopes,
+		ExpiresAt: optTime(t.ExpiresAt), LastUsedAt: optTime(t.LastUsedAt),
+		CreatedAt: t.CreatedAt.UTC().Format(timeLayout), Token: t.Secret,
+	}
+}
+
+func (h *Handler) handleCreateToken(w http.ResponseWriter, r *http.Request) {
+	var req createTokenRequest
+	if err := readJSON(r, &req); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	var ttl time.Duration
+	if req.ExpiresIn != "" {
+		d, err := time.ParseDuration(req.ExpiresIn)
+		if err != nil || d <= 0 {
+			h.error(w, r, projectd.Invalid("expires_in", "expires_in must be a positive duration such as 720h"))
+			return
+		}
+		ttl = d
+	}
+	t, err := h.Store.CreateToken(r.Context(), "", req.Name, req.Scopes, ttl)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, toTokenJSON(t))
+}
+
+func (h *Handler) handleListTokens(w http.ResponseWriter, r *http.Request) {
+	list, err := h.Store.ListTokens(r.Context())
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	items := make([]tokenJSON, len(list))
+	for i, t := range list {
+		items[i] = toTokenJSON(t)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (h *Handler) handleDeleteToken(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.error(w, r, projectd.Errorf(projectd.ENOTFOUND, "no token %s", r.PathValue("id")))
+		return
+	}
+	if err := h.Store.DeleteToken(r.Context(), id); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

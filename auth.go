@@ -1,0 +1,92 @@
+package projectd
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Token scopes.
+const (
+	ScopeRead  = "read"
+	ScopeWrite = "write"
+)
+
+// Auth is an authenticated caller: the user and what the credential allows.
+type Auth struct {
+	User   *User
+	Scopes []string
+}
+
+// Can reports whether the credential carries scope.
+func (a *Auth) Can(scope string) bool { return a != nil && slices.Contains(a.Scopes, scope) }
+
+type authKey struct{}
+
+// NewContextWithAuth returns ctx carrying the caller.
+func NewContextWithAuth(ctx context.Context, a *Auth) context.Context {
+	return context.WithValue(ctx, authKey{}, a)
+}
+
+// AuthFromContext returns the caller, or nil for an anonymous context.
+func AuthFromContext(ctx context.Context) *Auth {
+	a, _ := ctx.Value(authKey{}).(*Auth)
+	return a
+}
+
+// UserFromContext returns the calling user, or nil.
+func UserFromContext(ctx context.Context) *User {
+	if a := AuthFromContext(ctx); a != nil {
+		return a.User
+	}
+	return nil
+}
+
+// Token is a bearer credential. Only its SHA-256 is stored; Secret is set once, on creation.
+type Token struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Scopes     []string   `json:"scopes"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Secret     string     `json:"token,omitempty"`
+}
+
+// ValidateScopes checks that scopes is a non-empty list of known scopes.
+func ValidateScopes(scopes []string) error {
+	if len(scopes) == 0 {
+		return Invalid("scopes", "scopes must name at least one of read, write")
+	}
+	for _, s := range scopes {
+		if s != ScopeRead && s != ScopeWrite {
+			return Invalid("scopes", "unknown scope %q: use read or write", s)
+		}
+	}
+	return nil
+}
+
+// TokenService issues, lists and checks bearer tokens.
+type TokenService interface {
+	// CreateToken issues a token for the user with the given login (the CLI) or, with an
+	// empty login, for the caller; a caller cannot grant scopes it does not hold.
+	CreateToken(ctx context.Context, login, name string, scopes []string, ttl time.Duration) (*Token, error)
+	ListTokens(ctx context.Context) ([]*Token, error)
+	DeleteToken(ctx context.Context, id int64) error
+	// Authenticate returns the caller a bearer secret stands for, or EUNAUTHORIZED.
+	Authenticate(ctx context.Context, secret string) (*Auth, error)
+}
+
+// AccessKey is a key pair for HMAC request signing. SecretKey is set once, on creation; at
+// rest the secret is sealed with the server's master key.
+type AccessKey struct {
+	AccessKey string `json:"access_key"`
+	SecretKey string `json:"secret_key"`
+}
+
+// CredentialService issues the credentials of the compatible surfaces.
+type CredentialService interface {
+	CreateAccessKey(ctx context.Context, login string) (*AccessKey, error)
+	// CreateAppKey registers a client application and returns its key, shown once.
+	CreateAppKey(ctx context.Context, name string) (string, error)
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"projectd"
+	"projectd/sqlstore"
+)
+
+// demoProjects are shaped so that every surface has something to show.
+var demoProjects = []projectd.ProjectCreate{
+	{Name: "Spring campaign film", Description: "Interactive film for the spring campaign.", Workspace: "demo-studio",
+		Ext: json.RawMessage(`{"movika":{"cover":"https://cdn.example.com/covers/spring.jpg","manifestChanges":"scene 3 reordered","lastBuiltManifestUrl":"https://cdn.example.com/manifests/spring/built.json","currentManifestUrl":"https://cdn.example.com/manifests/spring/current.json","buildStatus":2,"lastBuildStatus":2,"keywords":"spring, campaign","deployStatus":2,"lastDeployType":2,"deployedTo":[1,2],"modified":false}}`)},
+	{Name: "Elephant color", Description: "What color is the elephant in the picture?",
+		Ext: json.RawMessage(`{"tasks":{"public_instructions":"<p>Look at the picture and decide what color the elephant is.</p>","private_comment":"My first project","task_spec":{"input_spec":{"image":{"type":"url","required":true,"hidden":false}},"output_spec":{"result":{"type":"string","required":true,"hidden":false}},"view_spec":{"type":"classic","assets":{"script_urls":["library1.js","library2.js"]},"markup":"<task interface code>","script":"<JavaScript code>","styles":"<CSS code>","settings":{"showSkip":true,"showTimer":true,"showTitle":true,"showSubmit":true,"showFullscreen":true,"showInstructions":true,"showFinish":true,"showMessage":true,"showReward":true}}},"assignments_issuing_type":"AUTOMATED","assignments_automerge_enabled":false,"max_active_assignments_count":15,"quality_control":{"configs":[{"collector_config":{"type":"SKIPPED_IN_ROW_ASSIGNMENTS"},"rules":[{"conditions":[{"key":"skipped_in_row_count","operator":"GTE","value":10}],"action":{"type":"REJECT_ALL_ASSIGNMENTS","parameters":{"public_comment":"Skipped more than 10 task suites in a row"}}}]}]},"localization_config":{"default_language":"EN"}}}`)},
+	{Name: "My Translation Project", Description: "Catalogue translation into German.",
+		Ext: json.RawMessage(`{"textking":{"state":"prepared","currency":"EUR","net_price":432.4,"vat":8,"due_date":"2027-12-24","billing_address":"9c6f23b6-167d-4b01-977f-4de799e3abf3"}}`)},
+	{Name: "Another translation project", Description: "Website strings.",
+		Ext: json.RawMessage(`{"textking":{"state":"running","currency":"EUR","net_price":19.4,"vat":8,"due_date":"2027-10-22"}}`)},
+	{Name: "Team offsite tumbler", Description: "Custom tumbler design.",
+		Ext: json.RawMessage(`{"tervis":{"Status":5,"BackgroundColor":"#1d4e89","SiteCode":"TRV","SiteCodeID":24,"IsDefaultProjectName":false}}`)},
+	{Name: "default", Workspace: "demo-studio", Ext: json.RawMessage(`{"maiu":{"isBaseProject":true}}`)},
+	{Name: "Interview transcripts", Workspace: "demo-studio", Ext: json.RawMessage(`{"maiu":{"isBaseProject":false}}`)},
+	{Name: "Archived brochure", Description: "Last year's brochure.", Status: projectd.StatusArchived},
+}
+
+// loadDemo fills an empty store with demo users, a workspace and projects (a store that
+// has them already keeps them), issues a fresh token for the demo user and prints curl
+// lines that work as printed.
+func loadDemo(ctx context.Context, store *sqlstore.DB, base string, out io.Writer) error {
+	ann, err := store.FindUserByLogin(ctx, "ann")
+	if projectd.ErrorCode(err) == projectd.ENOTFOUND {
+		ann, err = createDemoData(ctx, store)
+	}
+	if err != nil {
+		return err
+	}
+	token, err := store.CreateToken(ctx, ann.Login, "demo", nil, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, `projectd demo: users ada (admin), ann and bob; workspace demo-studio; %d projects.
+Token of ann (shown once): %s
+
+Native API:
+  curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/api/projects?limit=5&sort=-created'
+  curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/api/me'
+`, len(demoProjects), token.Secret, base)
+	return nil
+}
+
+func createDemoData(ctx context.Context, store *sqlstore.DB) (*projectd.User, error) {
+	users := []*projectd.User{
+		{Login: "ada", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Role: projectd.RoleAdmin},
+		{Login: "ann", Email: "ann@example.com", FirstName: "Ann", LastName: "Ivanova", AvatarURL: "https://avatars.example.com/ann.png"},
+		{Login: "bob", Email: "bob@example.com", FirstName: "Bob", LastName: "Smith"},
+	}
+	for _, u := range users {
+		if err := store.CreateUser(ctx, u); err != nil {
+			return nil, err
+		}
+	}
+	ann := users[1]
+	asAnn := projectd.NewContextWithAuth(ctx, &projectd.Auth{User: ann, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}})
+	if _, err := store.CreateWorkspace(asAnn, "demo-studio", []projectd.WorkspaceMember{{Login: "bob", Role: projectd.WorkspaceRoleMember}}); err != nil {
+		return nil, err
+	}
+	for i := range demoProjects {
+		if _, err := store.CreateProject(asAnn, &demoProjects[i]); err != nil {
+			return nil, fmt.Errorf("project %q: %w", demoProjects[i].Name, err)
+		}
+	}
+	return ann, nil
+}

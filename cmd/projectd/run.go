@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"projectd"
+	"projectd/sqlstore"
+)
+
+const usage = `usage: projectd <command> [flags]
+
+commands:
+  serve              run the server (--addr, --public-url, --demo)
+  user create        add a user (--login, --email, --first-name, --last-name, --admin)
+  token create       issue a bearer token (--login, --name, --scopes, --expires)
+  workspace create   add a workspace (--name, --owner, --member ...)
+  key create         issue an access key pair for request signing (--login)
+  appkey create      register a client application key (--name)
+  seed               fill the store with synthetic data (--users, --workspaces, --projects)
+  export             write the store as NDJSON (--out)
+  import             read NDJSON written by export (--in)
+
+Every command takes --db (or PROJECTD_DB): sqlite:PATH (default sqlite:projectd.db) or
+postgres://user@host:port/db.
+`
+
+// run is the whole program; main only gives it the process's context and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	cmd, rest := args[0], args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && cmd != "serve" && cmd != "seed" && cmd != "export" && cmd != "import" {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	env := &environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch cmd {
+	case "serve":
+		return env.serve(ctx, rest)
+	case "user create":
+		return env.userCreate(ctx, rest)
+	case "token create":
+		return env.tokenCreate(ctx, rest)
+	case "workspace create":
+		return env.workspaceCreate(ctx, rest)
+	case "key create":
+		return env.keyCreate(ctx, rest)
+	case "appkey create":
+		return env.appkeyCreate(ctx, rest)
+	case "seed":
+		return env.seed(ctx, rest)
+	case "export":
+		return env.export(ctx, rest)
+	case "import":
+		return env.importNDJSON(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// environment is what the commands read and write besides their flags.
+type environment struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// flags returns a flag set with --db, for a command named name.
+func (e *environment) flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	def := e.getenv("PROJECTD_DB")
+	if def == "" {
+		def = "sqlite:projectd.db"
+	}
+	db := fs.String("db", def, "database: sqlite:PATH or postgres://...")
+	return fs, db
+}
+
+// parse parses flags and rejects stray arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// openStore opens the database and gives it the master key.
+func (e *environment) openStore(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	key, err := masterKey(dsn, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.MasterKey = key
+	db.Ext = projectd.ExtValidators{}
+	return db, nil
+}
+
+// masterKey returns the 32-byte key that seals secrets and signs cursors: from
+// PROJECTD_MASTER_KEY (base64 or hex), else from a key file kept beside an SQLite
+// database (PATH.key) or, for PostgreSQL, projectd.key in the working directory. The file
+// is created on first use; replicas must share the same key.
+func masterKey(dsn string, getenv func(string) string) ([]byte, error) {
+	if v := strings.TrimSpace(getenv("PROJECTD_MASTER_KEY")); v != "" {
+		return decodeKey(v, "PROJECTD_MASTER_KEY")
+	}
+	path := "projectd.key"
+	if file, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		path = strings.TrimPrefix(file, "//") + ".key"
+	}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return decodeKey(strings.TrimSpace(string(b)), path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) { // another process created it first: use theirs
+		return masterKey(dsn, getenv)
+	} else if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintln(f, base64.StdEncoding.EncodeToString(key)); err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	return key, f.Sync()
+}
+
+func decodeKey(s, source string) ([]byte, error) {
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	return nil, fmt.Errorf("%s must hold 32 bytes in base64 or hex", source)
+}
+
+// subkey derives a key for one purpose from the master key.
+func subkey(master []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, master)
+	m.Write([]byte("projectd " + purpose))
+	return m.Sum(nil)
+}

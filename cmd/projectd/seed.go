@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"strings"
+	"time"
+
+	"projectd"
+)
+
+// seedBatch is how many projects one transaction of seed writes.
+const seedBatch = 10000
+
+func (e *environment) seed(ctx context.Context, args []string) error {
+	fs, dsn := e.flags("seed")
+	nUsers := fs.Int("users", 100, "users to create")
+	nWorkspaces := fs.Int("workspaces", 10, "workspaces to create")
+	nProjects := fs.Int("projects", 10000, "projects to create")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *nUsers < 1 || *nWorkspaces < 0 || *nProjects < 0 {
+		return fmt.Errorf("seed: --users must be at least 1, --workspaces and --projects at least 0")
+	}
+	store, err := e.openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	// A run tag keeps the logins and names of several seeds apart.
+	tag := make([]byte, 2)
+	rand.Read(tag)
+	run := "seed" + hex.EncodeToString(tag)
+	rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 1))
+
+	users := make([]*projectd.User, *nUsers)
+	for i := range users {
+		first, last := firstNames[i%len(firstNames)], lastNames[(i/len(firstNames))%len(lastNames)]
+		login := fmt.Sprintf("%s.u%06d", run, i+1)
+		users[i] = &projectd.User{
+			Login: login, Email: login + "@example.com", FirstName: first, LastName: last,
+			AvatarURL: fmt.Sprintf("https://avatars.example.com/%s.png", login),
+		}
+	}
+	if err := store.ImportUsers(ctx, users); err != nil {
+		return err
+	}
+	workspaces := make([]*projectd.Workspace, *nWorkspaces)
+	for i := range workspaces {
+		owner := users[i%len(users)]
+		ws := &projectd.Workspace{Name: fmt.Sprintf("%s-w%05d", run, i+1)}
+		ws.Members = []projectd.WorkspaceMember{{Login: owner.Login, Role: projectd.WorkspaceRoleOwner}}
+		for j := 1; j <= 3 && j < len(users); j++ {
+			m := users[(i+j*7)%len(users)]
+			if m != owner {
+				ws.Members = append(ws.Members, projectd.WorkspaceMember{Login: m.Login, Role: projectd.WorkspaceRoleMember})
+			}
+		}
+		workspaces[i] = ws
+	}
+	if err := store.ImportWorkspaces(ctx, workspaces); err != nil {
+		return err
+	}
+
+	start := time.Now()
+	span := 2 * 365 * 24 * time.Hour
+	first := start.Add(-span)
+	bar := progress{w: e.stderr, total: *nProjects, start: start}
+	batch := make([]*projectd.Project, 0, seedBatch)
+	for i := 0; i < *nProjects; i++ {
+		p := &projectd.Project{
+			Name:        fmt.Sprintf("%s %s %d", adjectives[rng.IntN(len(adjectives))], nouns[rng.IntN(len(nouns))], i+1),
+			Description: descriptions[rng.IntN(len(descriptions))],
+			Status:      projectd.StatusActive,
+			Ext:         seedExt(rng, i),
+		}
+		if rng.IntN(10) == 0 {
+			p.Status = projectd.StatusArchived
+		}
+		if len(workspaces) > 0 && rng.IntN(10) < 3 {
+			ws := workspaces[rng.IntN(len(workspaces))]
+			p.Workspace = ws.Name
+			p.Owner = &projectd.User{ID: userID(users, ws.Members[rng.IntN(len(ws.Members))].Login)}
+		} else {
+			p.Owner = &projectd.User{ID: users[rng.IntN(len(users))].ID}
+		}
+		// Creation times rise with the id, as they do in a real store, with some jitter.
+		p.CreatedAt = first.Add(time.Duration(float64(span) * (float64(i) + rng.Float64()) / float64(max(*nProjects, 1))))
+		p.UpdatedAt = p.CreatedAt.Add(time.Duration(rng.IntN(72)) * time.Hour)
+		if p.UpdatedAt.After(start) {
+			p.UpdatedAt = start
+		}
+		batch = append(batch, p)
+		if len(batch) == seedBatch || i == *nProjects-1 {
+			if err := store.ImportProjects(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+			bar.update(i + 1)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	bar.done()
+	fmt.Fprintf(e.stdout, "seeded %d users (%s.u*), %d workspaces (%s-w*) and %d projects\n", len(users), run, len(workspaces), run, *nProjects)
+	return nil
+}
+
+func userID(users []*projectd.User, login string) int64 {
+	for _, u := range users {
+		if u.Login == login {
+			return u.ID
+		}
+	}
+	return users[0].ID
+}
+
+// seedExt gives each project the fields of one surface, in turn.
+func seedExt(rng *mrand.Rand, i int) json.RawMessage {
+	var s string
+	switch i % 5 {
+	case 0:
+		s = fmt.Sprintf(`{"movika":{"cover":"https://cdn.example.com/covers/%d.jpg","manifestChanges":"scene %d reordered","lastBuiltManifestUrl":"https://cdn.example.com/manifests/%d/built.json","currentManifestUrl":"https://cdn.example.com/manifests/%d/current.json","buildStatus":%d,"lastBuildStatus":%d,"keywords":"interactive, film","deployStatus":%d,"lastDeployType":%d,"deployedTo":[1,2],"modified":%t}}`,
+			i, rng.IntN(20), i, i, rng.IntN(4), rng.IntN(4), rng.IntN(4), rng.IntN(3), rng.IntN(2) == 0)
+	case 1:
+		s = fmt.Sprintf(`{"tasks":{"public_instructions":"<p>Look at the picture and choose its colour.</p>","private_comment":"batch %d","task_spec":{"input_spec":{"image":{"type":"url","required":true,"hidden":false}},"output_spec":{"result":{"type":"string","required":true,"hidden":false}},"view_spec":{"type":"classic","markup":"<task interface code>","script":"<JavaScript code>","styles":"<CSS code>"}},"assignments_issuing_type":"AUTOMATED","assignments_automerge_enabled":false,"max_active_assignments_count":%d}}`,
+			rng.IntN(1000), 5+rng.IntN(20))
+	case 2:
+		s = fmt.Sprintf(`{"textking":{"state":%q,"currency":"EUR","net_price":%d.%d,"vat":19,"due_date":"2027-%02d-%02d"}}`,
+			[]string{"prepared", "running", "finished", "canceled"}[rng.IntN(4)], rng.IntN(900), rng.IntN(10), 1+rng.IntN(12), 1+rng.IntN(28))
+	case 3:
+		s = fmt.Sprintf(`{"tervis":{"Status":%d,"BackgroundColor":"#%06x","SiteCode":"TRV","IsDefaultProjectName":%t}}`,
+			rng.IntN(6), rng.IntN(1<<24), rng.IntN(2) == 0)
+	default:
+		s = `{"maiu":{"isBaseProject":false}}`
+	}
+	return json.RawMessage(s)
+}
+
+// progress draws a bar on a terminal line: [#####-----] 50% 5000/10000 62000/s.
+type progress struct {
+	w     io.Writer
+	total int
+	start time.Time
+}
+
+func (p *progress) update(n int) {
+	const width = 30
+	filled := width
+	if p.total > 0 {
+		filled = width * n / p.total
+	}
+	rate := float64(n) / max(time.Since(p.start).Seconds(), 1e-9)
+	fmt.Fprintf(p.w, "\rprojects [%s%s] %3d%% %d/%d %.0f/s", strings.Repeat("#", filled), strings.Repeat("-", width-filled),
+		100*n/max(p.total, 1), n, p.total, rate)
+}
+
+func (p *progress) done() {
+	p.update(p.total)
+	fmt.Fprintf(p.w, " in %s\n", time.Since(p.start).Round(time.Millisecond))
+}
+
+var (
+	firstNames   = []string{"Ann", "Bob", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivan", "Jun", "Kofi", "Lena"}
+	lastNames    = []string{"Ivanova", "Smith", "Li", "Kowalski", "Okafor", "Garcia", "Nakamura", "Müller", "Rossi", "Haddad"}
+	adjectives   = []string{"Quarterly", "Blue", "Open", "Silent", "Rapid", "Northern", "Daily", "Hidden", "Bright", "Final"}
+	nouns        = []string{"report", "tumbler", "translation", "survey", "film", "catalogue", "campaign", "dataset", "study", "launch"}
+	descriptions = []string{
+		"", "Translation of the product catalogue into German.", "Label images of elephants by colour.",
+		"Interactive film for the spring campaign.", "Custom tumbler designs for the team offsite.",
+		"Speech transcripts for the media archive.",
+	}
+)

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"projectd/api"
+	"projectd/httpserver"
+	"projectd/sqlstore"
+)
+
+// newServer composes every surface of projectd on one handler.
+func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", api.New(api.Config{
+		Store:     store,
+		Logger:    logger,
+		PublicURL: publicURL,
+		CursorKey: subkey(store.MasterKey, "cursor"),
+	}))
+	return httpserver.Middleware(mux, logger)
+}
+
+func (e *environment) serve(ctx context.Context, args []string) error {
+	fs, dsn := e.flags("serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	publicURL := fs.String("public-url", "", "scheme://host[:port] that links point to (default: the request's)")
+	demo := fs.Bool("demo", false, "load demo data and print curl lines for every surface")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *publicURL != "" {
+		u, err := url.Parse(*publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("--public-url must be http(s)://host[:port], got %q", *publicURL)
+		}
+		*publicURL = strings.TrimSuffix(*publicURL, "/")
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	store, err := e.openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	base := *publicURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	if *demo {
+		if err := loadDemo(ctx, store, base, e.stdout); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	logger.Info("projectd listening", "url", base, "db", store.Dialect())
+	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL), logger)
+}

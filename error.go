@@ -1,0 +1,72 @@
+package projectd
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Application error codes. Each transport maps them to its own status and shape in one place.
+const (
+	EINVALID      = "invalid"             // bad input; Field names the parameter or body field
+	EUNAUTHORIZED = "unauthorized"        // no or bad credentials
+	EFORBIDDEN    = "forbidden"           // a valid caller without the right
+	ENOTFOUND     = "not_found"           // missing, or not visible to the caller
+	ECONFLICT     = "conflict"            // unique value taken, or a state that forbids the change
+	EPRECONDITION = "precondition_failed" // If-Match did not match the current version
+	EINTERNAL     = "internal"            // anything else; never shown in detail to callers
+)
+
+// Error is an application error: a code, the offending field if any, and a human message.
+type Error struct {
+	Code    string
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("projectd: %s (%s): %s", e.Code, e.Field, e.Message)
+	}
+	return fmt.Sprintf("projectd: %s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an application error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error naming field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the application code of err, EINTERNAL for a non-application error
+// and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorField returns the field an application error names, if any.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// ErrorMessage returns the human message of an application error, or "Internal error."
+// so that internal details never reach a caller.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}

@@ -1,0 +1,186 @@
+package projectd
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// ExtNamespaces are the keys allowed at the top of ext, one per compatible surface.
+var ExtNamespaces = []string{"movika", "tasks", "maiu", "textking", "tervis"}
+
+// ExtValidators check the namespace each surface owns; a namespace without a validator
+// only has to be a JSON object. The field in a returned error is relative to the namespace.
+type ExtValidators map[string]func(ns json.RawMessage) error
+
+// Validate checks a whole ext document: a JSON object of at most 256 KiB of valid UTF-8
+// whose keys are known namespaces holding objects that their surfaces accept.
+func (v ExtValidators) Validate(ext json.RawMessage) error {
+	if len(ext) > MaxExtBytes {
+		return Invalid("ext", "ext must be at most %d bytes encoded, got %d", MaxExtBytes, len(ext))
+	}
+	if !utf8.Valid(ext) {
+		return Invalid("ext", "ext must be valid UTF-8")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(ext, &top); err != nil || top == nil {
+		return Invalid("ext", "ext must be a JSON object")
+	}
+	if err := checkIndexedTypes(ext); err != nil {
+		return err
+	}
+	for _, ns := range sortedKeys(top) {
+		if !slices.Contains(ExtNamespaces, ns) {
+			return Invalid("ext."+ns, "unknown ext namespace %q: use one of %v", ns, ExtNamespaces)
+		}
+		raw := top[ns]
+		if !isJSONObject(raw) {
+			return Invalid("ext."+ns, "ext.%s must be a JSON object", ns)
+		}
+		if check := v[ns]; check != nil {
+			if err := check(raw); err != nil {
+				if e, ok := err.(*Error); ok && e.Field != "" {
+					return Invalid("ext."+ns+"."+e.Field, "%s", e.Message)
+				}
+				return Invalid("ext."+ns, "%s", ErrorMessage(err))
+			}
+		}
+	}
+	return nil
+}
+
+// ExtKind is the JSON type of an indexed ext path.
+type ExtKind int
+
+// Kinds of indexed ext values.
+const (
+	ExtText ExtKind = iota
+	ExtInt
+	ExtBool
+)
+
+// ExtIndex describes an indexed ext path: the type its value must have and the value a
+// project without it is listed under (the default its surface shows).
+type ExtIndex struct {
+	Kind    ExtKind
+	Default any
+}
+
+// IndexedExtPaths are the ext paths that lists may filter (and, for text and int, sort) on.
+// Each has an index in every store flavour; a path outside this list is an EINVALID filter.
+// Writes must give these paths values of their kind, so that indexes never see a bad type.
+var IndexedExtPaths = map[string]ExtIndex{
+	"textking.state":        {ExtText, "prepared"},
+	"tasks.private_comment": {ExtText, ""},
+	"tervis.Status":         {ExtInt, int64(0)},
+	"maiu.isBaseProject":    {ExtBool, false},
+}
+
+// checkIndexedTypes rejects an ext whose indexed paths hold values of the wrong type.
+func checkIndexedTypes(ext json.RawMessage) error {
+	for _, path := range sortedKeys(IndexedExtPaths) {
+		v := ExtValue(ext, path)
+		if v == nil {
+			continue
+		}
+		ok := false
+		switch IndexedExtPaths[path].Kind {
+		case ExtText:
+			_, ok = v.(string)
+		case ExtInt:
+			if n, isNum := v.(json.Number); isNum {
+				_, err := n.Int64()
+				ok = err == nil
+			}
+		case ExtBool:
+			_, ok = v.(bool)
+		}
+		if !ok {
+			return Invalid("ext."+path, "ext.%s has the wrong type", path)
+		}
+	}
+	return nil
+}
+
+// ExtValue returns the value at a dotted path ("textking.state") of ext, or nil.
+func ExtValue(ext json.RawMessage, path string) any {
+	if len(ext) == 0 {
+		return nil
+	}
+	var cur any
+	d := json.NewDecoder(bytes.NewReader(ext))
+	d.UseNumber()
+	if d.Decode(&cur) != nil {
+		return nil
+	}
+	for _, key := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[key]
+	}
+	return cur
+}
+
+// MergePatch applies an RFC 7396 JSON merge patch to target and returns the result.
+func MergePatch(target, patch json.RawMessage) (json.RawMessage, error) {
+	var t, p any
+	if len(target) > 0 {
+		if err := unmarshalNumber(target, &t); err != nil {
+			return nil, fmt.Errorf("merge patch target: %w", err)
+		}
+	}
+	if err := unmarshalNumber(patch, &p); err != nil {
+		return nil, Invalid("ext", "ext must be valid JSON")
+	}
+	return json.Marshal(mergeValue(t, p))
+}
+
+func mergeValue(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+		} else {
+			tm[k] = mergeValue(tm[k], v)
+		}
+	}
+	return tm
+}
+
+func unmarshalNumber(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return fmt.Errorf("trailing data after JSON value")
+	}
+	return nil
+}
+
+func isJSONObject(raw json.RawMessage) bool {
+	b := bytes.TrimSpace(raw)
+	return len(b) > 0 && b[0] == '{'
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,104 @@
+package httpserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"projectd"
+)
+
+// ErrBodyTooLarge is returned for a body over MaxBodyBytes; surfaces answer it with 413.
+var ErrBodyTooLarge = &projectd.Error{Code: projectd.EINVALID, Field: "body", Message: "request body must be at most 1 MiB"}
+
+// Credential returns the credential of an Authorization header whose scheme is one of
+// schemes (case-insensitive), or "" when there is none.
+func Credential(r *http.Request, schemes ...string) string {
+	h := r.Header.Get("Authorization")
+	scheme, cred, ok := strings.Cut(h, " ")
+	if !ok {
+		return ""
+	}
+	for _, s := range schemes {
+		if strings.EqualFold(scheme, s) {
+			return strings.TrimSpace(cred)
+		}
+	}
+	return ""
+}
+
+// ReadBody reads the whole body, within MaxBodyBytes.
+func ReadBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, ErrBodyTooLarge
+	}
+	if err != nil {
+		return nil, projectd.Invalid("body", "could not read the request body: %v", err)
+	}
+	return b, nil
+}
+
+// MediaType returns the media type of the request body, lower-case, without parameters.
+func MediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// DecodeJSON decodes one JSON value from body into v, rejecting unknown fields, trailing
+// data and type mismatches with an error that names the field.
+func DecodeJSON(body []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return JSONError(err)
+	}
+	if d.More() {
+		return projectd.Invalid("body", "request body must hold one JSON value")
+	}
+	return nil
+}
+
+// JSONError turns an encoding/json error into an EINVALID error naming the field.
+func JSONError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return projectd.Invalid(field, "%s must be a JSON %s, not %s", field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return projectd.Invalid("body", "request body is not valid JSON: %v", err)
+	case errors.Is(err, io.EOF):
+		return projectd.Invalid("body", "request body is empty")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return projectd.Invalid(name, "unknown field %q", name)
+	}
+	return projectd.Invalid("body", "request body is not valid JSON: %v", err)
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "map", "struct", "ptr":
+		return "object"
+	}
+	return "number"
+}

@@ -1,0 +1,269 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"projectd"
+)
+
+// The bulk operations below are the operator's (seed, import, export): they take no
+// caller and write records as given, keeping ids, uids and times when they are set.
+
+// bulkRows is how many rows one multi-row INSERT carries (13 columns each, well under
+// both engines' limits on bound parameters).
+const bulkRows = 500
+
+// ListUsers calls fn for every user, by id.
+func (db *DB) ListUsers(ctx context.Context, fn func(*projectd.User) error) error {
+	rows, err := db.query(ctx, "SELECT "+userColumns+" FROM users ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ImportUsers inserts users, keeping their ids when set.
+func (db *DB) ImportUsers(ctx context.Context, users []*projectd.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		for _, u := range users {
+			if u.Role == "" {
+				u.Role = projectd.RoleMember
+			}
+			if err := u.Validate(); err != nil {
+				return fmt.Errorf("user %s: %w", u.Login, err)
+			}
+			if u.UID == "" {
+				u.UID = uuid.Must(uuid.NewV7()).String()
+			}
+			if u.CreatedAt.IsZero() {
+				u.CreatedAt = db.now()
+			}
+			cols, marks := "uid, login, email, first_name, last_name, avatar_url, role, created_at", "?, ?, ?, ?, ?, ?, ?, ?"
+			args := []any{u.UID, u.Login, u.Email, u.FirstName, u.LastName, u.AvatarURL, u.Role, micros(u.CreatedAt)}
+			if u.ID != 0 {
+				cols, marks, args = "id, "+cols, "?, "+marks, append([]any{u.ID}, args...)
+			}
+			if err := tx.queryRow(ctx, "INSERT INTO users ("+cols+") VALUES ("+marks+") RETURNING id", args...).Scan(&u.ID); err != nil {
+				if isUniqueViolation(err) {
+					return &projectd.Error{Code: projectd.ECONFLICT, Field: "login", Message: "user " + u.Login + " exists"}
+				}
+				return err
+			}
+		}
+		return db.syncIdentity(ctx, tx, "users")
+	})
+}
+
+// ImportWorkspaces inserts workspaces with their members (by login). CreatedBy and
+// UpdatedBy are taken by login; unset, they are the first owner.
+func (db *DB) ImportWorkspaces(ctx context.Context, workspaces []*projectd.Workspace) error {
+	if len(workspaces) == 0 {
+		return nil
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		users := loginCache{}
+		for _, ws := range workspaces {
+			if err := projectd.ValidateWorkspaceName(ws.Name); err != nil {
+				return fmt.Errorf("workspace %s: %w", ws.Name, err)
+			}
+			if len(ws.Members) == 0 {
+				return fmt.Errorf("workspace %s: no members", ws.Name)
+			}
+			now := db.now()
+			if ws.CreatedAt.IsZero() {
+				ws.CreatedAt = now
+			}
+			if ws.UpdatedAt.IsZero() {
+				ws.UpdatedAt = ws.CreatedAt
+			}
+			creator, updater := ws.Members[0].Login, ws.Members[0].Login
+			if ws.CreatedBy != nil {
+				creator = ws.CreatedBy.Login
+			}
+			if ws.UpdatedBy != nil {
+				updater = ws.UpdatedBy.Login
+			}
+			createdBy, err := users.id(ctx, tx, creator)
+			if err != nil {
+				return err
+			}
+			updatedBy, err := users.id(ctx, tx, updater)
+			if err != nil {
+				return err
+			}
+			cols, marks := "name, created_at, created_by, updated_at, updated_by", "?, ?, ?, ?, ?"
+			args := []any{ws.Name, micros(ws.CreatedAt), createdBy, micros(ws.UpdatedAt), updatedBy}
+			if ws.ID != 0 {
+				cols, marks, args = "id, "+cols, "?, "+marks, append([]any{ws.ID}, args...)
+			}
+			if err := tx.queryRow(ctx, "INSERT INTO workspaces ("+cols+") VALUES ("+marks+") RETURNING id", args...).Scan(&ws.ID); err != nil {
+				if isUniqueViolation(err) {
+					return &projectd.Error{Code: projectd.ECONFLICT, Field: "name", Message: "workspace " + ws.Name + " exists"}
+				}
+				return err
+			}
+			for _, m := range ws.Members {
+				if err := projectd.ValidateWorkspaceRole(m.Role); err != nil {
+					return fmt.Errorf("workspace %s member %s: %w", ws.Name, m.Login, err)
+				}
+				if err := setMember(ctx, tx, ws.ID, m.Login, m.Role); err != nil {
+					return err
+				}
+			}
+		}
+		return db.syncIdentity(ctx, tx, "workspaces")
+	})
+}
+
+// ImportProjects inserts projects in multi-row statements within one transaction. Owner,
+// CreatedBy and UpdatedBy are taken by ID when set, else by login; Workspace by name. Ids
+// are kept when every project of the call has one.
+func (db *DB) ImportProjects(ctx context.Context, projects []*projectd.Project) error {
+	if len(projects) == 0 {
+		return nil
+	}
+	withIDs := projects[0].ID != 0
+	return db.inTx(ctx, func(tx *Tx) error {
+		users, workspaces := loginCache{}, workspaceCache{}
+		cols := "uid, name, description, status, owner_id, workspace_id, created_at, updated_at, created_by, updated_by, version, ext"
+		if withIDs {
+			cols = "id, " + cols
+		}
+		for start := 0; start < len(projects); start += bulkRows {
+			batch := projects[start:min(start+bulkRows, len(projects))]
+			var sb strings.Builder
+			args := make([]any, 0, len(batch)*13)
+			for i, p := range batch {
+				if (p.ID != 0) != withIDs {
+					return fmt.Errorf("project %q: give ids to every project of an import or to none", p.Name)
+				}
+				row, err := db.importRow(ctx, tx, p, users, workspaces)
+				if err != nil {
+					return fmt.Errorf("project %q: %w", p.Name, err)
+				}
+				if withIDs {
+					row = append([]any{p.ID}, row...)
+				}
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(row)), ", ") + ")")
+				args = append(args, row...)
+			}
+			if _, err := tx.exec(ctx, "INSERT INTO projects ("+cols+") VALUES "+sb.String(), args...); err != nil {
+				if isUniqueViolation(err) {
+					return projectd.Errorf(projectd.ECONFLICT, "a project of this import exists already (same id or uid)")
+				}
+				return err
+			}
+		}
+		return db.syncIdentity(ctx, tx, "projects")
+	})
+}
+
+// importRow validates p and returns its column values after the id.
+func (db *DB) importRow(ctx context.Context, tx *Tx, p *projectd.Project, users loginCache, workspaces workspaceCache) ([]any, error) {
+	c := projectd.ProjectCreate{Name: p.Name, Description: p.Description, Status: p.Status, Workspace: p.Workspace}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	ext, err := db.checkExt(p.Ext)
+	if err != nil {
+		return nil, err
+	}
+	if p.UID == "" {
+		p.UID = uuid.Must(uuid.NewV7()).String()
+	}
+	if p.Status == "" {
+		p.Status = projectd.StatusActive
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = db.now()
+	}
+	if p.UpdatedAt.IsZero() {
+		p.UpdatedAt = p.CreatedAt
+	}
+	if p.Version == 0 {
+		p.Version = 1
+	}
+	if p.CreatedBy == nil {
+		p.CreatedBy = p.Owner
+	}
+	if p.UpdatedBy == nil {
+		p.UpdatedBy = p.CreatedBy
+	}
+	var ids [3]int64
+	for i, u := range []*projectd.User{p.Owner, p.CreatedBy, p.UpdatedBy} {
+		if u == nil {
+			return nil, projectd.Invalid("owner", "owner is required")
+		}
+		if ids[i] = u.ID; ids[i] == 0 {
+			if ids[i], err = users.id(ctx, tx, u.Login); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var workspaceID any
+	if p.Workspace != "" {
+		if workspaceID, err = workspaces.id(ctx, tx, p.Workspace); err != nil {
+			return nil, err
+		}
+	}
+	return []any{p.UID, p.Name, p.Description, p.Status, ids[0], workspaceID,
+		micros(p.CreatedAt), micros(p.UpdatedAt), ids[1], ids[2], p.Version, ext}, nil
+}
+
+// syncIdentity moves a PostgreSQL identity past ids that were inserted explicitly.
+func (db *DB) syncIdentity(ctx context.Context, tx *Tx, table string) error {
+	if db.dialect != postgresDialect {
+		return nil // SQLite's rowids continue from the largest id by themselves
+	}
+	_, err := tx.exec(ctx, fmt.Sprintf(
+		"SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), GREATEST((SELECT MAX(id) FROM %[1]s), 1))", table))
+	return err
+}
+
+type loginCache map[string]int64
+
+func (c loginCache) id(ctx context.Context, tx *Tx, login string) (int64, error) {
+	if id, ok := c[login]; ok {
+		return id, nil
+	}
+	var id int64
+	if err := tx.queryRow(ctx, "SELECT id FROM users WHERE login = ?", login).Scan(&id); err != nil {
+		return 0, projectd.Invalid("login", "no user %s", login)
+	}
+	c[login] = id
+	return id, nil
+}
+
+type workspaceCache map[string]int64
+
+func (c workspaceCache) id(ctx context.Context, tx *Tx, name string) (int64, error) {
+	if id, ok := c[name]; ok {
+		return id, nil
+	}
+	var id int64
+	if err := tx.queryRow(ctx, "SELECT id FROM workspaces WHERE name = ?", name).Scan(&id); err != nil {
+		return 0, projectd.Invalid("workspace", "no workspace %s", name)
+	}
+	c[name] = id
+	return id, nil
+}

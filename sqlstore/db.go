@@ -1,0 +1,340 @@
+// Package sqlstore is the projectd store on database/sql, in two flavours: embedded SQLite
+// (github.com/mattn/go-sqlite3) and PostgreSQL and its distributed relatives (pgx/v5's
+// pgxpool behind database/sql). Queries are written once with ? placeholders and rewritten
+// per dialect; each dialect has its own embedded migrations.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/mattn/go-sqlite3"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"projectd"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is the store. It implements every service interface of the projectd package.
+type DB struct {
+	dialect *dialect
+	write   *sql.DB // SQLite: one connection, so writers queue here and not on SQLITE_BUSY
+	read    *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool as write
+
+	// MasterKey seals access key secrets at rest (32 bytes).
+	MasterKey []byte
+	// Ext checks the namespaces of ext on every write.
+	Ext projectd.ExtValidators
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// TokenCacheTTL is how long a verified token is trusted without asking the database.
+	TokenCacheTTL time.Duration
+
+	stmts  sync.Map // query text -> *sql.Stmt on the read pool
+	nstmts int
+	mu     sync.Mutex
+	tokens tokenCache
+}
+
+// Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") and migrates its
+// schema to the newest version.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{Now: time.Now, TokenCacheTTL: 10 * time.Second}
+	db.tokens.entries = map[string]tokenEntry{}
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+		if path == "" {
+			return nil, fmt.Errorf("sqlstore: %q names no file", dsn)
+		}
+		if err := db.openSQLite(path); err != nil {
+			return nil, err
+		}
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if err := db.openPostgres(ctx, dsn); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("sqlstore: unknown database %q: use sqlite:PATH or postgres://...", dsn)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) openSQLite(path string) error {
+	// busy_timeout comes first so that setting WAL on a busy file waits instead of failing.
+	params := "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on"
+	w, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&mode=ro")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	db.dialect, db.write, db.read = sqliteDialect, w, r
+	return nil
+}
+
+func (db *DB) openPostgres(ctx context.Context, dsn string) error {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return fmt.Errorf("sqlstore: connect to postgres: %w", err)
+	}
+	sdb := stdlib.OpenDBFromPool(pool)
+	db.dialect, db.write, db.read = postgresDialect, sdb, sdb
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect.name)
+	if err != nil {
+		return err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if db.dialect == postgresDialect {
+		// A lock table rather than advisory locks, which CockroachDB does not have.
+		locker, err := lock.NewPostgresTableLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithLocker(locker))
+	}
+	p, err := goose.NewProvider(db.dialect.goose, db.write, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Dialect names the flavour: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name }
+
+// dialect holds what differs between the SQL flavours.
+type dialect struct {
+	name        string
+	goose       goose.Dialect
+	dollarBinds bool              // $1, $2 ... instead of ?
+	like        string            // case-insensitive LIKE
+	ext         map[string]string // indexed ext path -> its indexed expression, as in the migration
+}
+
+var sqliteDialect = &dialect{
+	name:  "sqlite",
+	goose: goose.DialectSQLite3,
+	like:  "LIKE",
+	ext: map[string]string{
+		"textking.state":        "COALESCE(json_extract(p.ext, '$.textking.state'), 'prepared')",
+		"tasks.private_comment": "COALESCE(json_extract(p.ext, '$.tasks.private_comment'), '')",
+		"tervis.Status":         "COALESCE(json_extract(p.ext, '$.tervis.Status'), 0)",
+		"maiu.isBaseProject":    "COALESCE(json_extract(p.ext, '$.maiu.isBaseProject'), 0)",
+	},
+}
+
+var postgresDialect = &dialect{
+	name:        "postgres",
+	goose:       goose.DialectPostgres,
+	dollarBinds: true,
+	like:        "ILIKE",
+	ext: map[string]string{
+		"textking.state":        "(COALESCE(p.ext->'textking'->>'state', 'prepared'))",
+		"tasks.private_comment": "(COALESCE(p.ext->'tasks'->>'private_comment', ''))",
+		"tervis.Status":         "(COALESCE((p.ext->'tervis'->>'Status')::BIGINT, 0))",
+		"maiu.isBaseProject":    "(COALESCE((p.ext->'maiu'->>'isBaseProject')::BOOLEAN, false))",
+	},
+}
+
+// rebind rewrites ? placeholders for the dialect. Queries never hold ? in literals.
+func (d *dialect) rebind(q string) string {
+	if !d.dollarBinds || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		} else {
+			b.WriteByte(q[i])
+		}
+	}
+	return b.String()
+}
+
+// stmt returns a prepared statement on the read pool, prepared once per query text.
+func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := db.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.nstmts >= 1024 { // dynamic lists have few shapes; past this, do not grow
+		return s, nil
+	}
+	if old, loaded := db.stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return old.(*sql.Stmt), nil
+	}
+	db.nstmts++
+	return s, nil
+}
+
+// query runs a read on the read pool with a cached prepared statement.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := db.stmt(ctx, db.dialect.rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := db.stmt(ctx, db.dialect.rebind(query))
+	if err != nil {
+		return db.read.QueryRowContext(ctx, db.dialect.rebind(query), args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// Tx is a write transaction with the dialect's placeholders.
+type Tx struct {
+	*sql.Tx
+	db *DB
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+// inTx runs fn in a write transaction and commits it, retrying the whole of fn when the
+// database reports a serialization failure (SQLSTATE 40001, as CockroachDB does under
+// contention) or a deadlock.
+func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := db.tryTx(ctx, fn)
+		if err == nil || !retryable(err) || attempt >= 9 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{Tx: sqlTx, db: db}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// errRetry asks inTx to run the transaction again, as after a serialization failure.
+var errRetry = errors.New("sqlstore: concurrent change, retry")
+
+func retryable(err error) bool {
+	if errors.Is(err, errRetry) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// isUniqueViolation reports whether err is a unique constraint failure.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr sqlite3.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.ExtendedCode == sqlite3.ErrConstraintUnique || sqErr.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	return false
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(n int64) time.Time { return time.UnixMicro(n).UTC() }
+
+// now is the store's clock at microsecond precision, the precision it keeps.
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
+

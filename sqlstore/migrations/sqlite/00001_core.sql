@@ -1,0 +1,99 @@
+-- Core schema. Times are microseconds since the Unix epoch, UTC. ext is the JSON text
+-- exactly as written; the ext paths lists filter or sort on have expression indexes that
+-- match sqlstore's extExpr byte for byte (or SQLite will not use them).
+
+-- +goose Up
+CREATE TABLE users (
+    id         INTEGER PRIMARY KEY,
+    uid        TEXT    NOT NULL UNIQUE,
+    login      TEXT    NOT NULL UNIQUE,
+    email      TEXT    NOT NULL,
+    first_name TEXT    NOT NULL DEFAULT '',
+    last_name  TEXT    NOT NULL DEFAULT '',
+    avatar_url TEXT    NOT NULL DEFAULT '',
+    role       TEXT    NOT NULL CHECK (role IN ('admin', 'member')),
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE workspaces (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    created_by INTEGER NOT NULL REFERENCES users (id),
+    updated_at INTEGER NOT NULL,
+    updated_by INTEGER NOT NULL REFERENCES users (id)
+);
+
+CREATE TABLE workspace_members (
+    workspace_id INTEGER NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    role         TEXT    NOT NULL CHECK (role IN ('owner', 'member')),
+    PRIMARY KEY (workspace_id, user_id)
+);
+CREATE INDEX workspace_members_user ON workspace_members (user_id, workspace_id);
+
+CREATE TABLE projects (
+    id           INTEGER PRIMARY KEY,
+    uid          TEXT    NOT NULL UNIQUE,
+    name         TEXT    NOT NULL,
+    description  TEXT    NOT NULL DEFAULT '',
+    status       TEXT    NOT NULL CHECK (status IN ('active', 'archived')),
+    owner_id     INTEGER NOT NULL REFERENCES users (id),
+    workspace_id INTEGER REFERENCES workspaces (id),
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    created_by   INTEGER NOT NULL REFERENCES users (id),
+    updated_by   INTEGER NOT NULL REFERENCES users (id),
+    version      INTEGER NOT NULL DEFAULT 1,
+    ext          TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX projects_created ON projects (created_at, id);
+CREATE INDEX projects_updated ON projects (updated_at, id);
+CREATE INDEX projects_name ON projects (name, id);
+CREATE INDEX projects_owner_created ON projects (owner_id, created_at, id);
+CREATE INDEX projects_owner_id ON projects (owner_id, id);
+CREATE INDEX projects_workspace_id ON projects (workspace_id, id);
+CREATE INDEX projects_workspace_created ON projects (workspace_id, created_at, id);
+CREATE INDEX projects_status_created ON projects (status, created_at, id);
+CREATE INDEX projects_status_id ON projects (status, id);
+CREATE INDEX projects_ext_textking_state ON projects (COALESCE(json_extract(ext, '$.textking.state'), 'prepared'), id);
+CREATE INDEX projects_ext_tasks_private_comment ON projects (COALESCE(json_extract(ext, '$.tasks.private_comment'), ''), id);
+CREATE INDEX projects_ext_tervis_status ON projects (COALESCE(json_extract(ext, '$.tervis.Status'), 0), id);
+CREATE INDEX projects_ext_maiu_is_base ON projects (COALESCE(json_extract(ext, '$.maiu.isBaseProject'), 0), id);
+
+CREATE TABLE tokens (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    name         TEXT    NOT NULL,
+    hash         BLOB    NOT NULL UNIQUE,
+    scopes       TEXT    NOT NULL,
+    expires_at   INTEGER,
+    last_used_at INTEGER,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX tokens_user ON tokens (user_id, id);
+
+CREATE TABLE access_keys (
+    id            INTEGER PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users (id),
+    access_key    TEXT    NOT NULL UNIQUE,
+    sealed_secret BLOB    NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE app_keys (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL UNIQUE,
+    hash       BLOB    NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+
+-- +goose Down
+DROP TABLE app_keys;
+DROP TABLE access_keys;
+DROP TABLE tokens;
+DROP TABLE projects;
+DROP TABLE workspace_members;
+DROP TABLE workspaces;
+DROP TABLE users;

@@ -1,0 +1,360 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"projectd"
+)
+
+// FindProject returns one project by numeric id or uid, if the caller may see it.
+func (db *DB) FindProject(ctx context.Context, ref string) (*projectd.Project, error) {
+	a, err := caller(ctx, projectd.ScopeRead)
+	if err != nil {
+		return nil, err
+	}
+	col, arg, err := projectRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add(col+" = ?", arg)
+	w.visible(a)
+	p, err := scanProject(db.queryRow(ctx, selectProjects+w.sql(), w.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(ref)
+	}
+	return p, err
+}
+
+func notFound(ref string) error {
+	return projectd.Errorf(projectd.ENOTFOUND, "no project %s", ref)
+}
+
+// projectRef tells a numeric id from a uid; anything else cannot exist.
+func projectRef(ref string) (string, any, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
+		return "p.id", id, nil
+	}
+	if u, err := uuid.Parse(ref); err == nil {
+		return "p.uid", u.String(), nil
+	}
+	return "", nil, notFound(ref)
+}
+
+// ListProjects returns one page of the projects the caller may see.
+func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*projectd.ProjectPage, error) {
+	a, err := caller(ctx, projectd.ScopeRead)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Normalize(); err != nil {
+		return nil, err
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = projectd.DefaultLimit
+	}
+	query, args := listSQL(db.dialect, a, &q, limit+1) // one more tells whether more exist
+	rows, err := db.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &projectd.ProjectPage{Projects: make([]*projectd.Project, 0, limit)}
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Projects) == limit {
+			page.HasMore = true
+			break
+		}
+		page.Projects = append(page.Projects, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if q.Count {
+		if page.Total, err = db.count(ctx, a, &q.Filter); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+// StreamProjects calls fn for every matching project in order, one row at a time.
+func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn func(*projectd.Project) error) error {
+	a, err := caller(ctx, projectd.ScopeRead)
+	if err != nil {
+		return err
+	}
+	if err := q.Normalize(); err != nil {
+		return err
+	}
+	query, args := listSQL(db.dialect, a, &q, q.Limit)
+	rows, err := db.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CountProjects counts the matching projects the caller may see, from indexes alone.
+func (db *DB) CountProjects(ctx context.Context, f projectd.ProjectFilter) (int64, error) {
+	a, err := caller(ctx, projectd.ScopeRead)
+	if err != nil {
+		return 0, err
+	}
+	q := projectd.ProjectQuery{Filter: f}
+	if err := q.Normalize(); err != nil {
+		return 0, err
+	}
+	return db.count(ctx, a, &q.Filter)
+}
+
+func (db *DB) count(ctx context.Context, a *projectd.Auth, f *projectd.ProjectFilter) (int64, error) {
+	query, args := countSQL(db.dialect, a, f)
+	var n int64
+	err := db.queryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// CreateProject stores a new project owned by the caller (or, for admins, by c.Owner).
+func (db *DB) CreateProject(ctx context.Context, c *projectd.ProjectCreate) (*projectd.Project, error) {
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	ext, err := db.checkExt(c.Ext)
+	if err != nil {
+		return nil, err
+	}
+	status := c.Status
+	if status == "" {
+		status = projectd.StatusActive
+	}
+	now := micros(db.now())
+	uid := uuid.Must(uuid.NewV7()).String()
+	var p *projectd.Project
+	err = db.inTx(ctx, func(tx *Tx) error {
+		ownerID, err := resolveOwner(ctx, tx, a, c.Owner)
+		if err != nil {
+			return err
+		}
+		workspaceID, err := resolveWorkspace(ctx, tx, a, c.Workspace)
+		if err != nil {
+			return err
+		}
+		var id int64
+		err = tx.queryRow(ctx, `INSERT INTO projects (uid, name, description, status, owner_id, workspace_id,
+				created_at, updated_at, created_by, updated_by, version, ext)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+			uid, c.Name, c.Description, status, ownerID, workspaceID, now, now, a.User.ID, a.User.ID, ext).Scan(&id)
+		if err != nil {
+			return err
+		}
+		p, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", id))
+		return err
+	})
+	return p, err
+}
+
+// checkExt validates ext and returns its compact text, "{}" when empty.
+func (db *DB) checkExt(ext json.RawMessage) (string, error) {
+	if len(bytes.TrimSpace(ext)) == 0 || string(bytes.TrimSpace(ext)) == "null" {
+		return "{}", nil
+	}
+	if err := db.Ext.Validate(ext); err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, ext); err != nil {
+		return "", projectd.Invalid("ext", "ext must be valid JSON")
+	}
+	return b.String(), nil
+}
+
+// resolveOwner returns the id of the owner a caller names: itself by default; anybody only
+// for admins.
+func resolveOwner(ctx context.Context, tx *Tx, a *projectd.Auth, owner string) (int64, error) {
+	if owner == "" || owner == a.User.Login || owner == a.User.UID {
+		return a.User.ID, nil
+	}
+	if !a.User.IsAdmin() {
+		return 0, &projectd.Error{Code: projectd.EFORBIDDEN, Field: "owner", Message: "only admins set another owner"}
+	}
+	var id int64
+	err := tx.queryRow(ctx, "SELECT id FROM users WHERE login = ? OR uid = ?", owner, owner).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, projectd.Invalid("owner", "no user %s", owner)
+	}
+	return id, err
+}
+
+// resolveWorkspace returns the id of a workspace the caller belongs to (any, for admins),
+// nil for "".
+func resolveWorkspace(ctx context.Context, tx *Tx, a *projectd.Auth, name string) (any, error) {
+	if name == "" {
+		return nil, nil
+	}
+	var id int64
+	var member bool
+	err := tx.queryRow(ctx, `SELECT w.id, EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = ?)
+		FROM workspaces w WHERE w.name = ?`, a.User.ID, name).Scan(&id, &member)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !member && !a.User.IsAdmin()) {
+		return nil, projectd.Invalid("workspace", "no workspace %s that you belong to", name)
+	}
+	return id, err
+}
+
+// mayWrite reports whether the caller may change p: admins, its owner and the owners of
+// its workspace may; other members of the workspace only see it.
+func mayWrite(ctx context.Context, tx *Tx, a *projectd.Auth, p *projectd.Project) error {
+	if a.User.IsAdmin() || p.Owner.ID == a.User.ID {
+		return nil
+	}
+	if p.Workspace != "" {
+		var role string
+		err := tx.queryRow(ctx, `SELECT m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+			WHERE w.name = ? AND m.user_id = ?`, p.Workspace, a.User.ID).Scan(&role)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if role == projectd.WorkspaceRoleOwner {
+			return nil
+		}
+	}
+	return projectd.Errorf(projectd.EFORBIDDEN, "only the owner, workspace owners and admins change project %d", p.ID)
+}
+
+// findForWrite loads a project the caller may see and change, checking ifMatch.
+func (db *DB) findForWrite(ctx context.Context, tx *Tx, a *projectd.Auth, ref string, ifMatch string) (*projectd.Project, error) {
+	col, arg, err := projectRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add(col+" = ?", arg)
+	w.visible(a)
+	p, err := scanProject(tx.queryRow(ctx, selectProjects+w.sql(), w.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(ref)
+	} else if err != nil {
+		return nil, err
+	}
+	if err := mayWrite(ctx, tx, a, p); err != nil {
+		return nil, err
+	}
+	if ifMatch != "" && ifMatch != "*" && ifMatch != p.ETag() {
+		return nil, projectd.Errorf(projectd.EPRECONDITION, "project %s has changed: its ETag is now %s", ref, p.ETag())
+	}
+	return p, nil
+}
+
+// UpdateProject applies upd to a project the caller may change, bumping its version.
+func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.ProjectUpdate, ifMatch string) (*projectd.Project, error) {
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	var out *projectd.Project
+	err = db.inTx(ctx, func(tx *Tx) error {
+		p, err := db.findForWrite(ctx, tx, a, ref, ifMatch)
+		if err != nil {
+			return err
+		}
+		set := "updated_at = ?, updated_by = ?, version = version + 1"
+		args := []any{micros(db.now()), a.User.ID}
+		change := func(column string, v any) {
+			set += ", " + column + " = ?"
+			args = append(args, v)
+		}
+		if upd.Name != nil {
+			change("name", *upd.Name)
+		}
+		if upd.Description != nil {
+			change("description", *upd.Description)
+		}
+		if upd.Status != nil {
+			change("status", *upd.Status)
+		}
+		if upd.Ext != nil {
+			merged, err := projectd.MergePatch(p.Ext, upd.Ext)
+			if err != nil {
+				return err
+			}
+			ext, err := db.checkExt(merged)
+			if err != nil {
+				return err
+			}
+			change("ext", ext)
+		}
+		if upd.Owner != nil && *upd.Owner != p.Owner.Login && *upd.Owner != p.Owner.UID {
+			if !a.User.IsAdmin() {
+				return &projectd.Error{Code: projectd.EFORBIDDEN, Field: "owner", Message: "only admins change the owner"}
+			}
+			ownerID, err := resolveOwner(ctx, tx, a, *upd.Owner)
+			if err != nil {
+				return err
+			}
+			change("owner_id", ownerID)
+		}
+		if upd.Workspace != nil && *upd.Workspace != p.Workspace {
+			workspaceID, err := resolveWorkspace(ctx, tx, a, *upd.Workspace)
+			if err != nil {
+				return err
+			}
+			change("workspace_id", workspaceID)
+		}
+		res, err := tx.exec(ctx, "UPDATE projects SET "+set+" WHERE id = ? AND version = ?", append(args, p.ID, p.Version)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errRetry // changed since we read it: read it again
+		}
+		out, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", p.ID))
+		return err
+	})
+	return out, err
+}
+
+// DeleteProject removes a project the caller may change.
+func (db *DB) DeleteProject(ctx context.Context, ref string, ifMatch string) error {
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		p, err := db.findForWrite(ctx, tx, a, ref, ifMatch)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, "DELETE FROM projects WHERE id = ?", p.ID)
+		return err
+	})
+}
