@@ -337,4 +337,3 @@ func fromMicros(n int64) time.Time { return time.UnixMicro(n).UTC() }
 
 // now is the store's clock at microsecond precision, the precision it keeps.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
-

@@ -182,4 +182,3 @@ func operator(ctx context.Context) context.Context {
 		Scopes: []string{projectd.ScopeRead},
 	})
 }
-

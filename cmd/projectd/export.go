@@ -232,4 +232,3 @@ func (im *importer) flush(ctx context.Context) error {
 	im.users, im.workspaces, im.projects = nil, nil, nil
 	return nil
 }
-
