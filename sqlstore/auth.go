@@ -330,3 +330,23 @@ func (db *DB) gcm() (cipher.AEAD, error) {
 	}
 	return cipher.NewGCM(block)
 }
+
+// FindAccessKey returns the user an access key signs for and its secret, opened with the
+// master key. A disabled or unknown key is EUNAUTHORIZED.
+func (db *DB) FindAccessKey(ctx context.Context, accessKey string) (*projectd.User, []byte, error) {
+	var sealed []byte
+	var disabled bool
+	row := db.queryRow(ctx, "SELECT k.sealed_secret, k.disabled, "+prefixed("u.", userColumns)+
+		" FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?", accessKey)
+	u, err := scanUser(scanPrefix{row, []any{&sealed, &disabled}})
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled) {
+		return nil, nil, projectd.Errorf(projectd.EUNAUTHORIZED, "unknown or disabled access key")
+	} else if err != nil {
+		return nil, nil, err
+	}
+	secret, err := db.open(sealed, []byte(accessKey))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlstore: open the secret of access key %s: %w", accessKey, err)
+	}
+	return u, secret, nil
+}
