@@ -92,16 +92,14 @@ type invalidParam struct {
 
 // error renders err as problem+json; internal errors are logged and not shown.
 func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
-	code := projectd.ErrorCode(err)
-	status := statusOf[code]
-	if errors.Is(err, httpserver.ErrBodyTooLarge) {
-		status = http.StatusRequestEntityTooLarge
-	}
+	status := statusOf[projectd.ErrorCode(err)]
 	var mediaErr *mediaTypeError
-	if errors.As(err, &mediaErr) {
+	switch {
+	case errors.Is(err, httpserver.ErrBodyTooLarge):
+		status = http.StatusRequestEntityTooLarge
+	case errors.As(err, &mediaErr):
 		status = http.StatusUnsupportedMediaType
-	}
-	if code == projectd.EINTERNAL {
+	case status == http.StatusInternalServerError:
 		h.Logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 	}
 	p := problem{

@@ -7,7 +7,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"projectd"
 )
@@ -56,6 +58,9 @@ func MediaType(r *http.Request) string {
 // DecodeJSON decodes one JSON value from body into v, rejecting unknown fields, trailing
 // data and type mismatches with an error that names the field.
 func DecodeJSON(body []byte, v any) error {
+	if !utf8.Valid(body) {
+		return invalidUTF8(body)
+	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
@@ -65,6 +70,26 @@ func DecodeJSON(body []byte, v any) error {
 		return projectd.Invalid("body", "request body must hold one JSON value")
 	}
 	return nil
+}
+
+var lastKey = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"\s*:\s*[^:]*$`)
+
+// invalidUTF8 names the field whose value holds the first invalid byte: encoding/json
+// would silently replace it, and text must be rejected, not altered.
+func invalidUTF8(body []byte) error {
+	i := 0
+	for i < len(body) {
+		r, size := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		i += size
+	}
+	field := "body"
+	if m := lastKey.FindSubmatch(body[:i]); m != nil {
+		field = string(m[1])
+	}
+	return projectd.Invalid(field, "%s must be valid UTF-8", field)
 }
 
 // JSONError turns an encoding/json error into an EINVALID error naming the field.
