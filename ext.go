@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -29,7 +30,7 @@ func (v ExtValidators) Validate(ext json.RawMessage) error {
 	if err := json.Unmarshal(ext, &top); err != nil || top == nil {
 		return Invalid("ext", "ext must be a JSON object")
 	}
-	if err := checkIndexedTypes(ext); err != nil {
+	if err := checkIndexedTypes(top); err != nil {
 		return err
 	}
 	for _, ns := range sortedKeys(top) {
@@ -79,26 +80,37 @@ var IndexedExtPaths = map[string]ExtIndex{
 	"maiu.isBaseProject":    {ExtBool, false},
 }
 
-// checkIndexedTypes rejects an ext whose indexed paths hold values of the wrong type.
-func checkIndexedTypes(ext json.RawMessage) error {
+// checkIndexedTypes rejects an ext whose indexed paths hold values of the wrong type. It
+// reads each namespace at most once: this runs on every write, and on every row of an
+// import.
+func checkIndexedTypes(top map[string]json.RawMessage) error {
+	namespaces := map[string]map[string]json.RawMessage{}
 	for _, path := range sortedKeys(IndexedExtPaths) {
-		v := ExtValue(ext, path)
-		if v == nil {
+		ns, key, _ := strings.Cut(path, ".")
+		raw, ok := top[ns]
+		if !ok {
 			continue
 		}
-		ok := false
+		fields, seen := namespaces[ns]
+		if !seen {
+			json.Unmarshal(raw, &fields) // not an object: reported by the caller
+			namespaces[ns] = fields
+		}
+		v, ok := fields[key]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		var valid bool
 		switch IndexedExtPaths[path].Kind {
 		case ExtText:
-			_, ok = v.(string)
+			valid = v[0] == '"'
 		case ExtInt:
-			if n, isNum := v.(json.Number); isNum {
-				_, err := n.Int64()
-				ok = err == nil
-			}
+			_, err := strconv.ParseInt(string(v), 10, 64)
+			valid = err == nil
 		case ExtBool:
-			_, ok = v.(bool)
+			valid = string(v) == "true" || string(v) == "false"
 		}
-		if !ok {
+		if !valid {
 			return Invalid("ext."+path, "ext.%s has the wrong type", path)
 		}
 	}

@@ -139,95 +139,233 @@ func (db *DB) ImportProjects(ctx context.Context, projects []*projectd.Project) 
 	if len(projects) == 0 {
 		return nil
 	}
-	withIDs := projects[0].ID != 0
+	rows, err := db.prepareRows(projects)
+	if err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		users, workspaces := loginCache{}, workspaceCache{}
-		cols := "uid, name, description, status, owner_id, workspace_id, created_at, updated_at, created_by, updated_by, version, ext"
-		if withIDs {
-			cols = "id, " + cols
+		if err := newLoader(tx).insert(ctx, rows); err != nil {
+			return err
 		}
-		for start := 0; start < len(projects); start += bulkRows {
-			batch := projects[start:min(start+bulkRows, len(projects))]
-			var sb strings.Builder
-			args := make([]any, 0, len(batch)*13)
-			for i, p := range batch {
-				if (p.ID != 0) != withIDs {
-					return fmt.Errorf("project %q: give ids to every project of an import or to none", p.Name)
-				}
-				row, err := db.importRow(ctx, tx, p, users, workspaces)
-				if err != nil {
-					return fmt.Errorf("project %q: %w", p.Name, err)
-				}
-				if withIDs {
-					row = append([]any{p.ID}, row...)
-				}
-				if i > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(row)), ", ") + ")")
-				args = append(args, row...)
+		return db.syncIdentity(ctx, tx, "projects")
+	})
+}
+
+// LoadProjects writes every batch that next returns (until an empty one) in one
+// transaction, validating the next batch while the database writes the last. Into an
+// empty projects table it drops the secondary indexes first and builds them again at the
+// end, since sorting once is far cheaper than updating every index for every row; being
+// one transaction, a failure leaves the table and its indexes as they were. loaded is
+// called after each batch with the running total.
+func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project, error), loaded func(n int)) error {
+	type prepared struct {
+		rows []preparedRow
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan prepared, 2)
+	go func() {
+		defer close(batches)
+		for {
+			batch, err := next()
+			if err == nil && len(batch) == 0 {
+				return
 			}
-			if _, err := tx.exec(ctx, "INSERT INTO projects ("+cols+") VALUES "+sb.String(), args...); err != nil {
-				if isUniqueViolation(err) {
-					return projectd.Errorf(projectd.ECONFLICT, "a project of this import exists already (same id or uid)")
-				}
+			var rows []preparedRow
+			if err == nil {
+				rows, err = db.prepareRows(batch)
+			}
+			select {
+			case batches <- prepared{rows, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return db.tryTx(ctx, func(tx *Tx) error {
+		rebuild, err := db.dropIndexesIfEmpty(ctx, tx)
+		if err != nil {
+			return err
+		}
+		l := newLoader(tx)
+		total := 0
+		for b := range batches {
+			if b.err != nil {
+				return b.err
+			}
+			if err := l.insert(ctx, b.rows); err != nil {
 				return err
+			}
+			total += len(b.rows)
+			loaded(total)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, create := range rebuild {
+			if _, err := tx.exec(ctx, create); err != nil {
+				return fmt.Errorf("rebuild index: %w", err)
 			}
 		}
 		return db.syncIdentity(ctx, tx, "projects")
 	})
 }
 
-// importRow validates p and returns its column values after the id.
-func (db *DB) importRow(ctx context.Context, tx *Tx, p *projectd.Project, users loginCache, workspaces workspaceCache) ([]any, error) {
-	c := projectd.ProjectCreate{Name: p.Name, Description: p.Description, Status: p.Status, Workspace: p.Workspace}
-	if err := c.Validate(); err != nil {
+// dropIndexesIfEmpty drops the secondary indexes of an empty projects table and returns
+// the statements that create them again; it keeps the primary key and unique indexes.
+func (db *DB) dropIndexesIfEmpty(ctx context.Context, tx *Tx) ([]string, error) {
+	var empty bool
+	if err := tx.queryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM projects)").Scan(&empty); err != nil || !empty {
 		return nil, err
 	}
-	ext, err := db.checkExt(p.Ext)
+	q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'projects' AND sql IS NOT NULL"
+	if db.dialect == postgresDialect {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'projects'
+			AND indexname NOT IN (SELECT conname FROM pg_constraint)`
+	}
+	rows, err := tx.query(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	if p.UID == "" {
-		p.UID = uuid.Must(uuid.NewV7()).String()
-	}
-	if p.Status == "" {
-		p.Status = projectd.StatusActive
-	}
-	if p.CreatedAt.IsZero() {
-		p.CreatedAt = db.now()
-	}
-	if p.UpdatedAt.IsZero() {
-		p.UpdatedAt = p.CreatedAt
-	}
-	if p.Version == 0 {
-		p.Version = 1
-	}
-	if p.CreatedBy == nil {
-		p.CreatedBy = p.Owner
-	}
-	if p.UpdatedBy == nil {
-		p.UpdatedBy = p.CreatedBy
-	}
-	var ids [3]int64
-	for i, u := range []*projectd.User{p.Owner, p.CreatedBy, p.UpdatedBy} {
-		if u == nil {
-			return nil, projectd.Invalid("owner", "owner is required")
+	var names, creates []string
+	for rows.Next() {
+		var name, create string
+		if err := rows.Scan(&name, &create); err != nil {
+			rows.Close()
+			return nil, err
 		}
-		if ids[i] = u.ID; ids[i] == 0 {
-			if ids[i], err = users.id(ctx, tx, u.Login); err != nil {
-				return nil, err
-			}
-		}
+		names, creates = append(names, name), append(creates, create)
 	}
-	var workspaceID any
-	if p.Workspace != "" {
-		if workspaceID, err = workspaces.id(ctx, tx, p.Workspace); err != nil {
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if _, err := tx.exec(ctx, "DROP INDEX "+name); err != nil {
 			return nil, err
 		}
 	}
-	return []any{p.UID, p.Name, p.Description, p.Status, ids[0], workspaceID,
-		micros(p.CreatedAt), micros(p.UpdatedAt), ids[1], ids[2], p.Version, ext}, nil
+	return creates, nil
+}
+
+// preparedRow is a validated project whose user and workspace ids may still need a lookup.
+type preparedRow struct {
+	p    *projectd.Project
+	ext  string
+}
+
+// prepareRows validates projects and fills in defaults; it needs no database.
+func (db *DB) prepareRows(projects []*projectd.Project) ([]preparedRow, error) {
+	rows := make([]preparedRow, len(projects))
+	withIDs := projects[0].ID != 0
+	for i, p := range projects {
+		if (p.ID != 0) != withIDs {
+			return nil, fmt.Errorf("project %q: give ids to every project of an import or to none", p.Name)
+		}
+		c := projectd.ProjectCreate{Name: p.Name, Description: p.Description, Status: p.Status, Workspace: p.Workspace}
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("project %q: %w", p.Name, err)
+		}
+		ext, err := db.checkExt(p.Ext)
+		if err != nil {
+			return nil, fmt.Errorf("project %q: %w", p.Name, err)
+		}
+		if p.Owner == nil {
+			return nil, fmt.Errorf("project %q: %w", p.Name, projectd.Invalid("owner", "owner is required"))
+		}
+		if p.UID == "" {
+			p.UID = uuid.Must(uuid.NewV7()).String()
+		}
+		if p.Status == "" {
+			p.Status = projectd.StatusActive
+		}
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = db.now()
+		}
+		if p.UpdatedAt.IsZero() {
+			p.UpdatedAt = p.CreatedAt
+		}
+		if p.Version == 0 {
+			p.Version = 1
+		}
+		if p.CreatedBy == nil {
+			p.CreatedBy = p.Owner
+		}
+		if p.UpdatedBy == nil {
+			p.UpdatedBy = p.CreatedBy
+		}
+		rows[i] = preparedRow{p: p, ext: ext}
+	}
+	return rows, nil
+}
+
+// loader inserts prepared rows in a transaction, resolving logins and workspace names.
+type loader struct {
+	tx         *Tx
+	users      loginCache
+	workspaces workspaceCache
+}
+
+func newLoader(tx *Tx) *loader {
+	return &loader{tx: tx, users: loginCache{}, workspaces: workspaceCache{}}
+}
+
+func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	withIDs := rows[0].p.ID != 0
+	cols := "uid, name, description, status, owner_id, workspace_id, created_at, updated_at, created_by, updated_by, version, ext"
+	marks := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	if withIDs {
+		cols, marks = "id, "+cols, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	}
+	for start := 0; start < len(rows); start += bulkRows {
+		batch := rows[start:min(start+bulkRows, len(rows))]
+		var sb strings.Builder
+		args := make([]any, 0, len(batch)*13)
+		for i, r := range batch {
+			p := r.p
+			var ids [3]int64
+			for j, u := range []*projectd.User{p.Owner, p.CreatedBy, p.UpdatedBy} {
+				if ids[j] = u.ID; ids[j] == 0 {
+					id, err := l.users.id(ctx, l.tx, u.Login)
+					if err != nil {
+						return fmt.Errorf("project %q: %w", p.Name, err)
+					}
+					ids[j] = id
+				}
+			}
+			var workspaceID any
+			if p.Workspace != "" {
+				id, err := l.workspaces.id(ctx, l.tx, p.Workspace)
+				if err != nil {
+					return fmt.Errorf("project %q: %w", p.Name, err)
+				}
+				workspaceID = id
+			}
+			if withIDs {
+				args = append(args, p.ID)
+			}
+			args = append(args, p.UID, p.Name, p.Description, p.Status, ids[0], workspaceID,
+				micros(p.CreatedAt), micros(p.UpdatedAt), ids[1], ids[2], p.Version, r.ext)
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(marks)
+		}
+		if _, err := l.tx.exec(ctx, "INSERT INTO projects ("+cols+") VALUES "+sb.String(), args...); err != nil {
+			if isUniqueViolation(err) {
+				return projectd.Errorf(projectd.ECONFLICT, "a project of this import exists already (same id or uid)")
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // syncIdentity moves a PostgreSQL identity past ids that were inserted explicitly.

@@ -80,7 +80,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 func (db *DB) openSQLite(path string) error {
 	// busy_timeout comes first so that setting WAL on a busy file waits instead of failing.
-	params := "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on"
+	params := "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_cache_size=-65536"
 	w, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("sqlstore: open %s: %w", path, err)

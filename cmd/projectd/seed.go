@@ -73,45 +73,47 @@ func (e *environment) seed(ctx context.Context, args []string) error {
 	span := 2 * 365 * 24 * time.Hour
 	first := start.Add(-span)
 	bar := progress{w: e.stderr, total: *nProjects, start: start}
-	batch := make([]*projectd.Project, 0, seedBatch)
-	for i := 0; i < *nProjects; i++ {
-		p := &projectd.Project{
-			Name:        fmt.Sprintf("%s %s %d", adjectives[rng.IntN(len(adjectives))], nouns[rng.IntN(len(nouns))], i+1),
-			Description: descriptions[rng.IntN(len(descriptions))],
-			Status:      projectd.StatusActive,
-			Ext:         seedExt(rng, i),
+	made := 0
+	next := func() ([]*projectd.Project, error) {
+		batch := make([]*projectd.Project, 0, min(seedBatch, *nProjects-made))
+		for ; made < *nProjects && len(batch) < seedBatch; made++ {
+			batch = append(batch, seedProject(rng, made, *nProjects, users, workspaces, first, span, start))
 		}
-		if rng.IntN(10) == 0 {
-			p.Status = projectd.StatusArchived
-		}
-		if len(workspaces) > 0 && rng.IntN(10) < 3 {
-			ws := workspaces[rng.IntN(len(workspaces))]
-			p.Workspace = ws.Name
-			p.Owner = &projectd.User{ID: userID(users, ws.Members[rng.IntN(len(ws.Members))].Login)}
-		} else {
-			p.Owner = &projectd.User{ID: users[rng.IntN(len(users))].ID}
-		}
-		// Creation times rise with the id, as they do in a real store, with some jitter.
-		p.CreatedAt = first.Add(time.Duration(float64(span) * (float64(i) + rng.Float64()) / float64(max(*nProjects, 1))))
-		p.UpdatedAt = p.CreatedAt.Add(time.Duration(rng.IntN(72)) * time.Hour)
-		if p.UpdatedAt.After(start) {
-			p.UpdatedAt = start
-		}
-		batch = append(batch, p)
-		if len(batch) == seedBatch || i == *nProjects-1 {
-			if err := store.ImportProjects(ctx, batch); err != nil {
-				return err
-			}
-			batch = batch[:0]
-			bar.update(i + 1)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+		return batch, nil
+	}
+	if err := store.LoadProjects(ctx, next, bar.update); err != nil {
+		return err
 	}
 	bar.done()
 	fmt.Fprintf(e.stdout, "seeded %d users (%s.u*), %d workspaces (%s-w*) and %d projects\n", len(users), run, len(workspaces), run, *nProjects)
 	return nil
+}
+
+// seedProject makes the i-th of n synthetic projects.
+func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, workspaces []*projectd.Workspace, first time.Time, span time.Duration, now time.Time) *projectd.Project {
+	p := &projectd.Project{
+		Name:        fmt.Sprintf("%s %s %d", adjectives[rng.IntN(len(adjectives))], nouns[rng.IntN(len(nouns))], i+1),
+		Description: descriptions[rng.IntN(len(descriptions))],
+		Status:      projectd.StatusActive,
+		Ext:         seedExt(rng, i),
+	}
+	if rng.IntN(10) == 0 {
+		p.Status = projectd.StatusArchived
+	}
+	if len(workspaces) > 0 && rng.IntN(10) < 3 {
+		ws := workspaces[rng.IntN(len(workspaces))]
+		p.Workspace = ws.Name
+		p.Owner = &projectd.User{ID: userID(users, ws.Members[rng.IntN(len(ws.Members))].Login)}
+	} else {
+		p.Owner = &projectd.User{ID: users[rng.IntN(len(users))].ID}
+	}
+	// Creation times rise with the id, as they do in a real store, with some jitter.
+	p.CreatedAt = first.Add(time.Duration(float64(span) * (float64(i) + rng.Float64()) / float64(n)))
+	p.UpdatedAt = p.CreatedAt.Add(time.Duration(rng.IntN(72)) * time.Hour)
+	if p.UpdatedAt.After(now) {
+		p.UpdatedAt = now
+	}
+	return p
 }
 
 func userID(users []*projectd.User, login string) int64 {

@@ -1,6 +1,6 @@
 -- Core schema. Times are microseconds since the Unix epoch, UTC. ext is the JSON text
--- exactly as written; the ext paths lists filter or sort on have expression indexes that
--- match sqlstore's extExpr byte for byte (or SQLite will not use them).
+-- exactly as written. The ext paths that lists filter or sort on have expression indexes
+-- whose expressions match sqlstore's dialect.ext exactly (or the planner will not use them).
 
 -- +goose Up
 CREATE TABLE users (
@@ -53,13 +53,15 @@ CREATE INDEX projects_name ON projects (name, id);
 CREATE INDEX projects_owner_created ON projects (owner_id, created_at, id);
 CREATE INDEX projects_owner_id ON projects (owner_id, id);
 CREATE INDEX projects_workspace_id ON projects (workspace_id, id);
-CREATE INDEX projects_workspace_created ON projects (workspace_id, created_at, id);
 CREATE INDEX projects_status_created ON projects (status, created_at, id);
-CREATE INDEX projects_status_id ON projects (status, id);
-CREATE INDEX projects_ext_textking_state ON projects (COALESCE(json_extract(ext, '$.textking.state'), 'prepared'), id);
+-- TextKing lists a customer's projects by state, newest first, and counts them.
+CREATE INDEX projects_ext_textking_state ON projects (owner_id, COALESCE(json_extract(ext, '$.textking.state'), 'prepared'), created_at, id);
+-- Yandex Tasks sorts by private_comment.
 CREATE INDEX projects_ext_tasks_private_comment ON projects (COALESCE(json_extract(ext, '$.tasks.private_comment'), ''), id);
-CREATE INDEX projects_ext_tervis_status ON projects (COALESCE(json_extract(ext, '$.tervis.Status'), 0), id);
-CREATE INDEX projects_ext_maiu_is_base ON projects (COALESCE(json_extract(ext, '$.maiu.isBaseProject'), 0), id);
+-- Tervis finds a user's projects by status and name.
+CREATE INDEX projects_ext_tervis_status ON projects (owner_id, COALESCE(json_extract(ext, '$.tervis.Status'), 0), name, id);
+-- NAVER finds the base project of a workspace.
+CREATE INDEX projects_ext_maiu_is_base ON projects (workspace_id, COALESCE(json_extract(ext, '$.maiu.isBaseProject'), 0), id);
 
 CREATE TABLE tokens (
     id           INTEGER PRIMARY KEY,
