@@ -21,10 +21,10 @@ import (
 // MaxBodyBytes bounds every request body; a larger one is a 413.
 const MaxBodyBytes = 1 << 20
 
-// Serve serves h on ln until ctx is done, then shuts down gracefully, letting requests
-// in flight finish for up to 15 seconds.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
-	srv := &http.Server{
+// NewHTTPServer returns the http.Server that serves h, with timeouts on every phase of a
+// request so that slow or idle clients cannot hold connections forever.
+func NewHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -33,6 +33,12 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+}
+
+// Serve serves h on ln until ctx is done, then shuts down gracefully, letting requests
+// in flight finish for up to 15 seconds.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := NewHTTPServer(h, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

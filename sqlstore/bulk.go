@@ -186,7 +186,7 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 			}
 		}
 	}()
-	return db.tryTx(ctx, func(tx *Tx) error {
+	err := db.tryTx(ctx, func(tx *Tx) error {
 		rebuild, err := db.dropIndexesIfEmpty(ctx, tx)
 		if err != nil {
 			return err
@@ -213,6 +213,22 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 		}
 		return db.syncIdentity(ctx, tx, "projects")
 	})
+	if err != nil {
+		return err
+	}
+	return db.analyze(ctx)
+}
+
+// analyze refreshes the planner's statistics after a bulk load, so that it knows which
+// indexes are selective (and, on PostgreSQL, marks pages all-visible so that counts can
+// be answered from indexes alone).
+func (db *DB) analyze(ctx context.Context) error {
+	q := "ANALYZE"
+	if db.dialect == postgresDialect {
+		q = "VACUUM (ANALYZE) projects"
+	}
+	_, err := db.write.ExecContext(ctx, q)
+	return err
 }
 
 // dropIndexesIfEmpty drops the secondary indexes of an empty projects table and returns
@@ -254,8 +270,8 @@ func (db *DB) dropIndexesIfEmpty(ctx context.Context, tx *Tx) ([]string, error) 
 
 // preparedRow is a validated project whose user and workspace ids may still need a lookup.
 type preparedRow struct {
-	p    *projectd.Project
-	ext  string
+	p   *projectd.Project
+	ext string
 }
 
 // prepareRows validates projects and fills in defaults; it needs no database.

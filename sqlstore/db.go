@@ -34,6 +34,7 @@ type DB struct {
 	dialect *dialect
 	write   *sql.DB // SQLite: one connection, so writers queue here and not on SQLITE_BUSY
 	read    *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool as write
+	pool    *pgxpool.Pool
 
 	// MasterKey seals access key secrets at rest (32 bytes).
 	MasterKey []byte
@@ -87,7 +88,9 @@ func (db *DB) openSQLite(path string) error {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	if err := w.Ping(); err != nil {
+	// Refresh the planner's statistics where they are missing or stale (cheap; SQLite
+	// decides which tables need it).
+	if _, err := w.Exec("PRAGMA optimize=0x10002"); err != nil {
 		w.Close()
 		return fmt.Errorf("sqlstore: open %s: %w", path, err)
 	}
@@ -117,7 +120,7 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 		return fmt.Errorf("sqlstore: connect to postgres: %w", err)
 	}
 	sdb := stdlib.OpenDBFromPool(pool)
-	db.dialect, db.write, db.read = postgresDialect, sdb, sdb
+	db.dialect, db.write, db.read, db.pool = postgresDialect, sdb, sdb, pool
 	return nil
 }
 
@@ -152,6 +155,9 @@ func (db *DB) Close() error {
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
+	if db.pool != nil {
+		db.pool.Close()
+	}
 	return err
 }
 
@@ -168,21 +174,23 @@ func (db *DB) Dialect() string { return db.dialect.name }
 type dialect struct {
 	name        string
 	goose       goose.Dialect
-	dollarBinds bool              // $1, $2 ... instead of ?
-	like        string            // case-insensitive LIKE
-	ext         map[string]string // indexed ext path -> its indexed expression, as in the migration
+	dollarBinds bool   // $1, $2 ... instead of ?
+	like        string // case-insensitive LIKE
+}
+
+// extColumns are the generated columns that hold the indexed ext paths (migrations
+// define them, with each engine's JSON functions).
+var extColumns = map[string]string{
+	"textking.state":        "p.ext_textking_state",
+	"tasks.private_comment": "p.ext_tasks_private_comment",
+	"tervis.Status":         "p.ext_tervis_status",
+	"maiu.isBaseProject":    "p.ext_maiu_is_base",
 }
 
 var sqliteDialect = &dialect{
 	name:  "sqlite",
 	goose: goose.DialectSQLite3,
 	like:  "LIKE",
-	ext: map[string]string{
-		"textking.state":        "COALESCE(json_extract(p.ext, '$.textking.state'), 'prepared')",
-		"tasks.private_comment": "COALESCE(json_extract(p.ext, '$.tasks.private_comment'), '')",
-		"tervis.Status":         "COALESCE(json_extract(p.ext, '$.tervis.Status'), 0)",
-		"maiu.isBaseProject":    "COALESCE(json_extract(p.ext, '$.maiu.isBaseProject'), 0)",
-	},
 }
 
 var postgresDialect = &dialect{
@@ -190,12 +198,6 @@ var postgresDialect = &dialect{
 	goose:       goose.DialectPostgres,
 	dollarBinds: true,
 	like:        "ILIKE",
-	ext: map[string]string{
-		"textking.state":        "(COALESCE(p.ext->'textking'->>'state', 'prepared'))",
-		"tasks.private_comment": "(COALESCE(p.ext->'tasks'->>'private_comment', ''))",
-		"tervis.Status":         "(COALESCE((p.ext->'tervis'->>'Status')::BIGINT, 0))",
-		"maiu.isBaseProject":    "(COALESCE((p.ext->'maiu'->>'isBaseProject')::BOOLEAN, false))",
-	},
 }
 
 // rebind rewrites ? placeholders for the dialect. Queries never hold ? in literals.
@@ -217,7 +219,7 @@ func (d *dialect) rebind(q string) string {
 	return b.String()
 }
 
-// stmt returns a prepared statement on the read pool, prepared once per query text.
+// stmt returns a prepared statement on SQLite's read pool, prepared once per query text.
 func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := db.stmts.Load(query); ok {
 		return s.(*sql.Stmt), nil
@@ -239,19 +241,45 @@ func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return s, nil
 }
 
-// query runs a read on the read pool with a cached prepared statement.
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	s, err := db.stmt(ctx, db.dialect.rebind(query))
+// rows is what a read iterates: database/sql's rows on SQLite, pgx's on PostgreSQL.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+// query runs a read. On SQLite it uses the read pool with a statement prepared once. On
+// PostgreSQL it goes to pgx directly, which keeps the prepared statements of each pooled
+// connection (database/sql's would be prepared anew whenever pgxpool hands out a
+// connection) and scans without database/sql's second conversion of every value.
+func (db *DB) query(ctx context.Context, query string, args ...any) (rows, error) {
+	if db.pool != nil {
+		return db.pool.Query(ctx, db.dialect.rebind(query), args...)
+	}
+	s, err := db.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return s.QueryContext(ctx, args...)
+	r, err := s.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
 }
 
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	s, err := db.stmt(ctx, db.dialect.rebind(query))
+// queryRow runs a read of one row; a missing row scans as sql.ErrNoRows on both engines.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+	if db.pool != nil {
+		return db.pool.QueryRow(ctx, db.dialect.rebind(query), args...)
+	}
+	s, err := db.stmt(ctx, query)
 	if err != nil {
-		return db.read.QueryRowContext(ctx, db.dialect.rebind(query), args...)
+		return db.read.QueryRowContext(ctx, query, args...)
 	}
 	return s.QueryRowContext(ctx, args...)
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +110,7 @@ func (w *where) filter(d *dialect, f *projectd.ProjectFilter) {
 		w.add(fmt.Sprintf(`(p.name %[1]s ? ESCAPE '\' OR p.description %[1]s ? ESCAPE '\')`, d.like), pattern, pattern)
 	}
 	for _, e := range f.Ext {
-		w.add(d.ext[e.Path]+" = ?", e.Value)
+		w.add(extColumns[e.Path]+" = ?", e.Value)
 	}
 }
 
@@ -129,7 +130,7 @@ func sortExpr(d *dialect, field string) string {
 	case projectd.SortUpdated:
 		return "p.updated_at"
 	}
-	return d.ext[strings.TrimPrefix(field, "ext.")]
+	return extColumns[strings.TrimPrefix(field, "ext.")]
 }
 
 // keysetValue converts a keyset value to what the column holds.
@@ -205,19 +206,16 @@ func listSQL(d *dialect, a *projectd.Auth, q *projectd.ProjectQuery, limit int) 
 		w.after(d, q.Sort, q.After)
 	}
 	query := selectProjects + w.sql() + orderBy(d, q.Sort)
+	// LIMIT and OFFSET are literals, not parameters: PostgreSQL plans prepared statements
+	// generically, and a plan that knows it stops after a page walks an index instead of
+	// joining everything.
 	if limit > 0 {
-		query += " LIMIT ?"
-		w.args = append(w.args, limit)
+		query += " LIMIT " + strconv.Itoa(limit)
+	} else if q.Offset > 0 {
+		query += map[bool]string{true: " LIMIT ALL", false: " LIMIT -1"}[d.dollarBinds]
 	}
 	if q.Offset > 0 {
-		if limit <= 0 {
-			query += " LIMIT -1"
-			if d.dollarBinds {
-				query = strings.TrimSuffix(query, " LIMIT -1") + " LIMIT ALL"
-			}
-		}
-		query += " OFFSET ?"
-		w.args = append(w.args, q.Offset)
+		query += " OFFSET " + strconv.Itoa(q.Offset)
 	}
 	return query, w.args
 }

@@ -1,6 +1,6 @@
 -- Core schema. Times are microseconds since the Unix epoch, UTC. ext is the JSON text
--- exactly as written. The ext paths that lists filter or sort on have expression indexes
--- whose expressions match sqlstore's dialect.ext exactly (or the planner will not use them).
+-- exactly as written. The ext paths that lists filter or sort on are generated columns
+-- (dialect.ext in sqlstore names them), indexed like any other.
 
 -- +goose Up
 CREATE TABLE users (
@@ -45,7 +45,15 @@ CREATE TABLE projects (
     created_by   INTEGER NOT NULL REFERENCES users (id),
     updated_by   INTEGER NOT NULL REFERENCES users (id),
     version      INTEGER NOT NULL DEFAULT 1,
-    ext          TEXT    NOT NULL DEFAULT '{}'
+    ext          TEXT    NOT NULL DEFAULT '{}',
+    -- ext.textking.state, a column so that indexes need no JSON
+    ext_textking_state TEXT GENERATED ALWAYS AS (COALESCE(json_extract(ext, '$.textking.state'), 'prepared')) STORED,
+    -- ext.tasks.private_comment, a column so that indexes need no JSON
+    ext_tasks_private_comment TEXT GENERATED ALWAYS AS (COALESCE(json_extract(ext, '$.tasks.private_comment'), '')) STORED,
+    -- ext.tervis.Status, a column so that indexes need no JSON
+    ext_tervis_status INTEGER GENERATED ALWAYS AS (COALESCE(json_extract(ext, '$.tervis.Status'), 0)) STORED,
+    -- ext.maiu.isBaseProject, a column so that indexes need no JSON
+    ext_maiu_is_base INTEGER GENERATED ALWAYS AS (COALESCE(json_extract(ext, '$.maiu.isBaseProject'), 0)) STORED
 );
 CREATE INDEX projects_created ON projects (created_at, id);
 CREATE INDEX projects_updated ON projects (updated_at, id);
@@ -55,13 +63,13 @@ CREATE INDEX projects_owner_id ON projects (owner_id, id);
 CREATE INDEX projects_workspace_id ON projects (workspace_id, id);
 CREATE INDEX projects_status_created ON projects (status, created_at, id);
 -- TextKing lists a customer's projects by state, newest first, and counts them.
-CREATE INDEX projects_ext_textking_state ON projects (owner_id, COALESCE(json_extract(ext, '$.textking.state'), 'prepared'), created_at, id);
+CREATE INDEX projects_ext_textking_state ON projects (owner_id, ext_textking_state, created_at, id);
 -- Yandex Tasks sorts by private_comment.
-CREATE INDEX projects_ext_tasks_private_comment ON projects (COALESCE(json_extract(ext, '$.tasks.private_comment'), ''), id);
+CREATE INDEX projects_ext_tasks_private_comment ON projects (ext_tasks_private_comment, id);
 -- Tervis finds a user's projects by status and name.
-CREATE INDEX projects_ext_tervis_status ON projects (owner_id, COALESCE(json_extract(ext, '$.tervis.Status'), 0), name, id);
+CREATE INDEX projects_ext_tervis_status ON projects (owner_id, ext_tervis_status, name, id);
 -- NAVER finds the base project of a workspace.
-CREATE INDEX projects_ext_maiu_is_base ON projects (workspace_id, COALESCE(json_extract(ext, '$.maiu.isBaseProject'), 0), id);
+CREATE INDEX projects_ext_maiu_is_base ON projects (workspace_id, ext_maiu_is_base, id);
 
 CREATE TABLE tokens (
     id           INTEGER PRIMARY KEY,

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"projectd/internal/testdb"
+)
+
+// forEachCLI runs test on a fresh store of every flavour, for admin commands alone.
+func forEachCLI(t *testing.T, test func(t *testing.T, s *server, f testdb.Flavour)) {
+	for _, f := range testdb.Flavours {
+		t.Run(f.Name, func(t *testing.T) { test(t, cliOn(t, f.New(t)), f) })
+	}
+}
+
+// cliOn is a server value without a listener, to run admin commands on dsn.
+func cliOn(t *testing.T, dsn string) *server {
+	env := map[string]string{"PROJECTD_DB": dsn, "PROJECTD_MASTER_KEY": testMasterKey}
+	return &server{t: t, dsn: dsn, getenv: func(k string) string { return env[k] }}
+}
+
+func TestAdminCommands(t *testing.T) {
+	forEachCLI(t, func(t *testing.T, s *server, _ testdb.Flavour) {
+		var u struct {
+			ID    int64  `json:"id"`
+			UID   string `json:"uid"`
+			Login string `json:"login"`
+			Role  string `json:"role"`
+		}
+		out := s.cli("user", "create", "--login", "ann", "--email", "ann@example.com", "--first-name", "Ann", "--admin")
+		if err := json.Unmarshal([]byte(out), &u); err != nil || u.Login != "ann" || u.Role != "admin" || u.ID == 0 || u.UID == "" {
+			t.Fatalf("user create printed %q", out)
+		}
+		s.cli("user", "create", "--login", "bob", "--email", "bob@example.com")
+		for _, args := range [][]string{
+			{"user", "create", "--login", "ann", "--email", "a@example.com"},
+			{"user", "create", "--email", "x@example.com"},
+			{"user", "create", "--login", "Bad Login", "--email", "x@example.com"},
+			{"user", "create", "--login", "x", "--email", "nope"},
+			{"user", "create", "--login", "x", "--email", "x@example.com", "extra"},
+			{"token", "create"},
+			{"token", "create", "--login", "nobody"},
+			{"token", "create", "--login", "ann", "--scopes", "root"},
+			{"token", "create", "--login", "ann", "--expires", "-1h"},
+			{"workspace", "create", "--name", "team"},
+			{"workspace", "create", "--name", "team", "--owner", "nobody"},
+			{"workspace", "create", "--name", "Bad Name", "--owner", "ann"},
+			{"workspace", "create", "--name", "team2", "--owner", "ann", "--member", "nobody"},
+			{"key", "create"},
+			{"key", "create", "--login", "nobody"},
+			{"appkey", "create"},
+			{"frobnicate"},
+			{},
+		} {
+			if _, err := s.tryCLI(args...); err == nil {
+				t.Errorf("projectd %s succeeded", strings.Join(args, " "))
+			}
+		}
+		out = s.cli("token", "create", "--login", "bob", "--scopes", "read", "--expires", "1h", "--name", "ci")
+		if !regexp.MustCompile(`^pd_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
+			t.Fatalf("token create printed %q", out)
+		}
+		var ws struct {
+			Name    string `json:"name"`
+			Members []struct{ Login, Role string }
+		}
+		out = s.cli("workspace", "create", "--name", "team", "--owner", "ann", "--member", "bob")
+		if err := json.Unmarshal([]byte(out), &ws); err != nil || ws.Name != "team" || len(ws.Members) != 2 {
+			t.Fatalf("workspace create printed %q", out)
+		}
+		var key map[string]string
+		out = s.cli("key", "create", "--login", "bob")
+		if err := json.Unmarshal([]byte(out), &key); err != nil || len(key) != 2 || key["access_key"] == "" || len(key["secret_key"]) < 40 {
+			t.Fatalf("key create printed %q", out)
+		}
+		out = s.cli("appkey", "create", "--name", "studio")
+		if !regexp.MustCompile(`^ak_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
+			t.Fatalf("appkey create printed %q", out)
+		}
+		if _, err := s.tryCLI("appkey", "create", "--name", "studio"); err == nil {
+			t.Fatal("a second app key with the same name")
+		}
+	})
+}
+
+func TestSeedExportImport(t *testing.T) {
+	forEachCLI(t, func(t *testing.T, s *server, f testdb.Flavour) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), []string{"seed", "--users", "7", "--workspaces", "3", "--projects", "2345"}, s.getenv, nil, &stdout, &stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stderr.String(), "100% 2345/2345") || !strings.Contains(stdout.String(), "2345 projects") {
+			t.Fatalf("seed printed %q / %q", stdout.String(), stderr.String())
+		}
+		// A second seed into a store that has projects keeps its indexes and adds to it.
+		if err := run(context.Background(), []string{"seed", "--users", "2", "--workspaces", "0", "--projects", "10"}, s.getenv, nil, &stdout, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		dump := s.cli("export")
+		lines := strings.Split(strings.TrimSpace(dump), "\n")
+		counts := map[string]int{}
+		surfaces := map[string]bool{}
+		for _, line := range lines {
+			var rec struct {
+				Type string                     `json:"type"`
+				Ext  map[string]json.RawMessage `json:"ext"`
+			}
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("export line %q: %v", line, err)
+			}
+			counts[rec.Type]++
+			for ns := range rec.Ext {
+				surfaces[ns] = true
+			}
+		}
+		if counts["user"] != 9 || counts["workspace"] != 3 || counts["project"] != 2355 || len(surfaces) != 5 {
+			t.Fatalf("export holds %v, ext namespaces %v", counts, surfaces)
+		}
+		// Into a fresh store of the same flavour, and out again: the same records.
+		other := cliOn(t, f.New(t))
+		file := filepath.Join(t.TempDir(), "dump.ndjson")
+		if err := os.WriteFile(file, []byte(dump), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := other.cli("import", "--in", file)
+		if !strings.Contains(out, "imported 9 users, 3 workspaces and 2355 projects") {
+			t.Fatalf("import printed %q", out)
+		}
+		if again := other.cli("export"); again != dump {
+			t.Fatal("export after import differs from the original export")
+		}
+		if _, err := other.tryCLI("import", "--in", file); err == nil {
+			t.Fatal("importing the same records twice succeeded")
+		}
+		for _, bad := range []string{`{"type":"user","login":"x","email":"x@example.com","colour":1}`, `{"type":"robot"}`, `not json`} {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"import"}, s.getenv, strings.NewReader("\n"+bad+"\n"), &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), "line 2") {
+				t.Fatalf("import of %s: %v", bad, err)
+			}
+		}
+	})
+}
+
+var curlLine = regexp.MustCompile(`curl -s -H 'Authorization: Bearer (pd_[A-Za-z0-9_-]+)' '([^']+/api/projects[^']*)'`)
+
+func TestDemo(t *testing.T) {
+	forEachFlavour(t, func(t *testing.T, s *server) {
+		m := curlLine.FindStringSubmatch(s.stdout.String())
+		if m == nil {
+			t.Fatalf("serve --demo printed no native curl line:\n%s", s.stdout.String())
+		}
+		req, _ := http.NewRequest("GET", m[2], nil)
+		req.Header.Set("Authorization", "Bearer "+m[1])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page pageJSON
+		json.NewDecoder(resp.Body).Decode(&page)
+		if resp.StatusCode != 200 || len(page.Items) != 5 || !page.HasMore {
+			t.Fatalf("the demo curl line answered %d with %d items", resp.StatusCode, len(page.Items))
+		}
+		// Started again on the same store, the demo keeps its data and issues a new token.
+		again := startServer(t, s.dsn, "--demo")
+		m2 := curlLine.FindStringSubmatch(again.stdout.String())
+		if m2 == nil || m2[1] == m[1] {
+			t.Fatalf("second demo start printed %q", again.stdout.String())
+		}
+		if got := again.list(m2[1], "count=exact"); *got.Total != int64(len(demoProjects)) {
+			t.Fatalf("demo store holds %d projects after a restart, want %d", *got.Total, len(demoProjects))
+		}
+	}, "--demo")
+}
+
+func TestMasterKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "p.db")
+	none := func(string) string { return "" }
+	k1, err := masterKey(dsn, none)
+	if err != nil || len(k1) != 32 {
+		t.Fatal(k1, err)
+	}
+	info, err := os.Stat(filepath.Join(dir, "p.db.key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", info, err)
+	}
+	k2, err := masterKey(dsn, none)
+	if err != nil || !bytes.Equal(k1, k2) {
+		t.Fatal("the key file is not reused")
+	}
+	fromEnv, err := masterKey(dsn, func(string) string { return testMasterKey })
+	if err != nil || string(fromEnv) != "0123456789abcdef0123456789abcdef" {
+		t.Fatal(fromEnv, err)
+	}
+	if _, err := masterKey(dsn, func(string) string { return "short" }); err == nil {
+		t.Fatal("a short PROJECTD_MASTER_KEY was accepted")
+	}
+}
+
+func TestServeFlags(t *testing.T) {
+	env := func(k string) string { return map[string]string{"PROJECTD_MASTER_KEY": testMasterKey}[k] }
+	for _, args := range [][]string{
+		{"serve", "--public-url", "ftp://x"},
+		{"serve", "--public-url", "http://x/base"},
+		{"serve", "--addr", "256.0.0.1:1", "--db", "sqlite:" + filepath.Join(t.TempDir(), "x.db")},
+		{"serve", "--db", "mysql://x"},
+		{"serve", "--bogus"},
+	} {
+		if err := run(context.Background(), args, env, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v succeeded", args)
+		}
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	s := startServer(t, "sqlite:"+filepath.Join(t.TempDir(), "p.db"), "--public-url", "https://projects.example.com/")
+	ann := s.user("ann", false)
+	r := s.do("POST", "/api/projects", ann, `{"name":"x"}`)
+	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "https://projects.example.com/api/projects/") {
+		t.Fatalf("Location %q", loc)
+	}
+}

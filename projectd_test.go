@@ -1,0 +1,98 @@
+package projectd_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"projectd"
+)
+
+// The examples of RFC 7396, appendix A.
+func TestMergePatch(t *testing.T) {
+	for _, tc := range []struct{ target, patch, want string }{
+		{`{"a":"b"}`, `{"a":"c"}`, `{"a":"c"}`},
+		{`{"a":"b"}`, `{"b":"c"}`, `{"a":"b","b":"c"}`},
+		{`{"a":"b"}`, `{"a":null}`, `{}`},
+		{`{"a":"b","b":"c"}`, `{"a":null}`, `{"b":"c"}`},
+		{`{"a":["b"]}`, `{"a":"c"}`, `{"a":"c"}`},
+		{`{"a":"c"}`, `{"a":["b"]}`, `{"a":["b"]}`},
+		{`{"a":{"b":"c"}}`, `{"a":{"b":"d","c":null}}`, `{"a":{"b":"d"}}`},
+		{`{"a":[{"b":"c"}]}`, `{"a":[1]}`, `{"a":[1]}`},
+		{`["a","b"]`, `["c","d"]`, `["c","d"]`},
+		{`{"a":"b"}`, `["c"]`, `["c"]`},
+		{`{"a":"foo"}`, `null`, `null`},
+		{`{"a":"foo"}`, `"bar"`, `"bar"`},
+		{`{"e":null}`, `{"a":1}`, `{"a":1,"e":null}`},
+		{`[1,2]`, `{"a":"b","c":null}`, `{"a":"b"}`},
+		{`{}`, `{"a":{"bb":{"ccc":null}}}`, `{"a":{"bb":{}}}`},
+		{`{"n":12345678901234567890}`, `{"m":1}`, `{"m":1,"n":12345678901234567890}`},
+	} {
+		got, err := projectd.MergePatch(json.RawMessage(tc.target), json.RawMessage(tc.patch))
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s + %s = %s (%v), want %s", tc.target, tc.patch, got, err, tc.want)
+		}
+	}
+	if _, err := projectd.MergePatch(json.RawMessage(`{}`), json.RawMessage(`{"a":`)); projectd.ErrorField(err) != "ext" {
+		t.Errorf("a broken patch: %v", err)
+	}
+}
+
+func TestExtValue(t *testing.T) {
+	ext := json.RawMessage(`{"textking":{"state":"running","n":3},"tervis":{"Product":{"Name":"cup"}}}`)
+	for path, want := range map[string]any{
+		"textking.state":    "running",
+		"textking.n":        json.Number("3"),
+		"tervis.Product":    map[string]any{"Name": "cup"},
+		"tervis.Product.No": nil,
+		"movika.cover":      nil,
+		"textking.state.x":  nil,
+	} {
+		if got := projectd.ExtValue(ext, path); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %#v, want %#v", path, got, want)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct {
+		sort []projectd.SortKey
+		want []projectd.SortKey
+	}{
+		{nil, []projectd.SortKey{{Field: "id"}}},
+		{[]projectd.SortKey{{Field: "name"}}, []projectd.SortKey{{Field: "name"}, {Field: "id"}}},
+		{[]projectd.SortKey{{Field: "created", Desc: true}}, []projectd.SortKey{{Field: "created", Desc: true}, {Field: "id", Desc: true}}},
+		{[]projectd.SortKey{{Field: "id", Desc: true}, {Field: "name"}}, []projectd.SortKey{{Field: "id", Desc: true}}},
+		{[]projectd.SortKey{{Field: "ext.tasks.private_comment"}}, []projectd.SortKey{{Field: "ext.tasks.private_comment"}, {Field: "id"}}},
+	} {
+		q := projectd.ProjectQuery{Sort: tc.sort}
+		if err := q.Normalize(); err != nil || !reflect.DeepEqual(q.Sort, tc.want) {
+			t.Errorf("%v: got %v (%v), want %v", tc.sort, q.Sort, err, tc.want)
+		}
+	}
+	for _, q := range []projectd.ProjectQuery{
+		{Sort: []projectd.SortKey{{Field: "owner"}}},
+		{Sort: []projectd.SortKey{{Field: "ext.maiu.isBaseProject"}}},
+		{Limit: -1},
+		{Offset: -1},
+		{Offset: 5, After: []any{int64(1)}},
+		{After: []any{int64(1), int64(2)}},
+		{Filter: projectd.ProjectFilter{Status: "gone"}},
+		{Filter: projectd.ProjectFilter{Ext: []projectd.ExtEqual{{Path: "tervis.Status", Value: true}}}},
+	} {
+		if err := q.Normalize(); projectd.ErrorCode(err) != projectd.EINVALID {
+			t.Errorf("%+v: got %v", q, err)
+		}
+	}
+}
+
+func TestSortValue(t *testing.T) {
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	p := &projectd.Project{ID: 9, Name: "n", CreatedAt: created, Ext: json.RawMessage(`{"tervis":{"Status":4}}`)}
+	got := p.Keyset([]projectd.SortKey{{Field: "name"}, {Field: "created"}, {Field: "ext.tervis.Status"}, {Field: "ext.textking.state"}, {Field: "id"}})
+	want := []any{"n", created, int64(4), "prepared", int64(9)}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v, want %#v", got, want)
+	}
+}
