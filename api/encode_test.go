@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"projectd"
+	"projectd/httpserver"
 )
 
 func TestAppendStringMatchesEncodingJSON(t *testing.T) {
@@ -15,7 +16,7 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 		"ünïcödé ✓ 🎉", "line\u2028sep\u2029", "bad \xff byte", "\u007f",
 	} {
 		want, _ := json.Marshal(s)
-		if got := appendString(nil, s); string(got) != string(want) {
+		if got := httpserver.AppendString(nil, s); string(got) != string(want) {
 			t.Errorf("%q: got %s, want %s", s, got, want)
 		}
 	}
@@ -25,7 +26,7 @@ func FuzzAppendString(f *testing.F) {
 	f.Add("hello \"world\" \n \u2028 <>&")
 	f.Fuzz(func(t *testing.T, s string) {
 		want, _ := json.Marshal(s)
-		if got := appendString(nil, s); string(got) != string(want) {
+		if got := httpserver.AppendString(nil, s); string(got) != string(want) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
 	})

@@ -188,7 +188,7 @@ func (h *Handler) handleListProjects(w http.ResponseWriter, r *http.Request) {
 		last := page.Projects[len(page.Projects)-1]
 		cursor := h.encodeCursor(values, last.Keyset(q.Sort))
 		b = append(b, `,"next_cursor":`...)
-		b = appendString(b, cursor)
+		b = httpserver.AppendString(b, cursor)
 		w.Header().Set("Link", "<"+nextURL(h.baseURL(r), values, cursor)+`>; rel="next"`)
 	} else {
 		b = append(b, `,"next_cursor":null`...)

@@ -6,8 +6,6 @@ package httpserver
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +14,8 @@ import (
 	"regexp"
 	"runtime/debug"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // MaxBodyBytes bounds every request body; a larger one is a 413.
@@ -100,9 +100,7 @@ func Middleware(h http.Handler, logger *slog.Logger) http.Handler {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
 		if !requestIDPattern.MatchString(id) {
-			b := make([]byte, 16)
-			rand.Read(b)
-			id = hex.EncodeToString(b)
+			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))

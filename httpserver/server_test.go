@@ -55,7 +55,7 @@ func TestMiddlewareRecoversFromPanics(t *testing.T) {
 	req.Header.Set("X-Request-Id", "bad id\twith spaces")
 	resp, _ = http.DefaultClient.Do(req)
 	resp.Body.Close()
-	if id := resp.Header.Get("X-Request-Id"); len(id) != 32 {
+	if id := resp.Header.Get("X-Request-Id"); len(id) != 36 {
 		t.Fatalf("an insane request id was kept or not replaced: %q", id)
 	}
 }

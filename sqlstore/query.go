@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"projectd"
 )
 
@@ -78,7 +80,11 @@ func (w *where) filter(d *dialect, f *projectd.ProjectFilter) {
 		w.add("p.owner_id = ?", f.OwnerID)
 	}
 	if f.Owner != "" {
-		w.add("p.owner_id = (SELECT id FROM users WHERE login = ? OR uid = ?)", f.Owner, f.Owner)
+		if u, err := uuid.Parse(f.Owner); err == nil {
+			w.add("p.owner_id = (SELECT id FROM users WHERE uid = ?)", u.String())
+		} else {
+			w.add("p.owner_id = (SELECT id FROM users WHERE login = ?)", f.Owner)
+		}
 	}
 	if f.Workspace != "" {
 		w.add("p.workspace_id = (SELECT id FROM workspaces WHERE name = ?)", f.Workspace)

@@ -48,6 +48,9 @@ Token of ann (shown once): %s
 Native API:
   curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/api/projects?limit=5&sort=-created'
   curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/api/me'
+
+Yandex Tasks (Toloka API):
+  curl -s -H 'Authorization: OAuth %[2]s' '%[3]s/api/v1/projects?status=ACTIVE&created_gte=2021-12-01'
 `, len(demoProjects), token.Secret, base)
 	return nil
 }

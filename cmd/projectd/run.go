@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"projectd"
+	"projectd/compat/yatasks"
 	"projectd/sqlstore"
 )
 
@@ -115,8 +116,13 @@ func (e *environment) openStore(ctx context.Context, dsn string) (*sqlstore.DB, 
 		return nil, err
 	}
 	db.MasterKey = key
-	db.Ext = projectd.ExtValidators{}
+	db.Ext = extValidators
 	return db, nil
+}
+
+// extValidators check the ext namespace of each surface on every write.
+var extValidators = projectd.ExtValidators{
+	"tasks": yatasks.ValidateExt,
 }
 
 // masterKey returns the 32-byte key that seals secrets and signs cursors: from

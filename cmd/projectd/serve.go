@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"projectd/api"
+	"projectd/compat/yatasks"
 	"projectd/httpserver"
 	"projectd/sqlstore"
 )
@@ -17,6 +18,7 @@ import (
 // newServer composes every surface of projectd on one handler.
 func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string) http.Handler {
 	mux := http.NewServeMux()
+	yatasks.New(store, logger).Routes(mux)
 	mux.Handle("/", api.New(api.Config{
 		Store:     store,
 		Logger:    logger,
