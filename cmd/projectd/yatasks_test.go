@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"projectd/internal/testdb"
 	"regexp"
 	"slices"
 	"strings"
@@ -301,3 +302,211 @@ func TestTolokaListParameters(t *testing.T) {
 	})
 }
 
+func TestTolokaPagingLoop(t *testing.T) {
+	forEachFlavour(t, func(t *testing.T, s *server) {
+		ada := s.user("ada", true)
+		var out strings.Builder
+		if err := run(t.Context(), []string{"seed", "--users", "20", "--workspaces", "3", "--projects", "3000"}, s.getenv, nil, &out, &out); err != nil {
+			t.Fatal(err)
+		}
+		// As toloka-kit pages: sort=id, then id_gt=<last id> until has_more is false, with
+		// the default limit and with an explicit one.
+		for _, limit := range []string{"", "&limit=300"} {
+			seen := map[string]bool{}
+			last, pages := "", 0
+			for {
+				q := "sort=id" + limit
+				if last != "" {
+					q += "&id_gt=" + last
+				}
+				var page struct {
+					Items []struct {
+						ID string `json:"id"`
+					} `json:"items"`
+					HasMore bool `json:"has_more"`
+				}
+				s.toloka("GET", "/api/v1/projects?"+q, ada, "").json(t, &page)
+				pages++
+				for _, p := range page.Items {
+					if seen[p.ID] {
+						t.Fatalf("project %s seen twice", p.ID)
+					}
+					seen[p.ID] = true
+					last = p.ID
+				}
+				if !page.HasMore {
+					break
+				}
+			}
+			wantPages := 150
+			if limit != "" {
+				wantPages = 10
+			}
+			if len(seen) != 3000 || pages != wantPages {
+				t.Fatalf("limit %q: %d projects in %d pages", limit, len(seen), pages)
+			}
+		}
+	})
+}
+
+func TestTolokaErrors(t *testing.T) {
+	forEachFlavour(t, func(t *testing.T, s *server) {
+		ann := s.user("ann", false)
+		bob := s.user("bob", false)
+		s.cli("workspace", "create", "--name", "team", "--owner", "ann", "--member", "bob")
+		var p struct {
+			ID string `json:"id"`
+		}
+		s.toloka("POST", "/api/v1/projects", ann, tolokaSeedProject).json(t, &p)
+		// Authentication.
+		s.toloka("GET", "/api/v1/projects", "", "").tolokaError(t, 401, "AUTHENTICATION_ERROR")
+		s.toloka("GET", "/api/v1/projects", "pd_unknown", "").tolokaError(t, 401, "AUTHENTICATION_ERROR")
+		for _, scheme := range []string{"ApiKey ", "Bearer "} {
+			if r := s.do("GET", "/api/v1/projects", "", "", "Authorization", scheme+ann); r.StatusCode != 200 {
+				t.Fatalf("%s: %d", scheme, r.StatusCode)
+			}
+		}
+		// Every parameter, one bad value at a time.
+		for _, tc := range []struct{ query, field, code string }{
+			{"status=DELETED", "status", "UNKNOWN_ENUM_VALUE"},
+			{"status=active", "status", "UNKNOWN_ENUM_VALUE"},
+			{"owner=ann", "owner", "INVALID_VALUE"},
+			{"sort=owner", "sort", "UNKNOWN_ENUM_VALUE"},
+			{"sort=id,id", "sort", "UNKNOWN_ENUM_VALUE"},
+			{"sort=", "sort", "UNKNOWN_ENUM_VALUE"},
+			{"limit=301", "limit", "VALUE_GREATER_THAN_MAX"},
+			{"limit=0", "limit", "VALUE_LESS_THAN_MIN"},
+			{"limit=-1", "limit", "VALUE_LESS_THAN_MIN"},
+			{"limit=ten", "limit", "INVALID_NUMBER"},
+			{"id_gt=abc", "id_gt", "INVALID_NUMBER"},
+			{"id_gte=1.5", "id_gte", "INVALID_NUMBER"},
+			{"id_lt=", "id_lt", "INVALID_NUMBER"},
+			{"id_lte=9999999999999999999999", "id_lte", "INVALID_NUMBER"},
+			{"created_gt=yesterday", "created_gt", "INVALID_DATE_TIME_SYNTAX"},
+			{"created_gte=2021-13-01", "created_gte", "INVALID_DATE_TIME_SYNTAX"},
+			{"created_lt=2021-12-01T25:00:00", "created_lt", "INVALID_DATE_TIME_SYNTAX"},
+			{"created_lte=01.12.2021", "created_lte", "INVALID_DATE_TIME_SYNTAX"},
+			{"colour=red", "colour", "UNKNOWN_FIELD"},
+			{"limit=5&limit=6", "limit", "INVALID_VALUE"},
+		} {
+			payload := s.toloka("GET", "/api/v1/projects?"+tc.query, ann, "").tolokaError(t, 400, "VALIDATION_ERROR")
+			if payload[tc.field].Code != tc.code || payload[tc.field].Message == "" {
+				t.Errorf("%s: payload %+v, want %s %s", tc.query, payload, tc.field, tc.code)
+			}
+		}
+		// Bodies.
+		valid := `"public_name":"x","public_description":"d","task_spec":{"input_spec":{},"output_spec":{}},"assignments_issuing_type":"AUTOMATED"`
+		for _, tc := range []struct{ body, field, code string }{
+			{`{"public_description":"d","task_spec":{"input_spec":{},"output_spec":{}},"assignments_issuing_type":"AUTOMATED"}`, "public_name", "VALUE_REQUIRED"},
+			{`{"public_name":"x","task_spec":{"input_spec":{},"output_spec":{}},"assignments_issuing_type":"AUTOMATED"}`, "public_description", "VALUE_REQUIRED"},
+			{`{"public_name":"x","public_description":"d","assignments_issuing_type":"AUTOMATED"}`, "task_spec", "VALUE_REQUIRED"},
+			{`{"public_name":"x","public_description":"d","task_spec":{"input_spec":{},"output_spec":{}}}`, "assignments_issuing_type", "VALUE_REQUIRED"},
+			{`{` + valid + `,"colour":"red"}`, "colour", "UNKNOWN_FIELD"},
+			{`{"public_name":"` + strings.Repeat("n", 257) + `","public_description":"d","task_spec":{"input_spec":{},"output_spec":{}},"assignments_issuing_type":"AUTOMATED"}`, "public_name", "VALUE_GREATER_THAN_MAX"},
+			{`{"public_name":7,"public_description":"d","task_spec":{"input_spec":{},"output_spec":{}},"assignments_issuing_type":"AUTOMATED"}`, "public_name", "INVALID_VALUE"},
+			{`{"public_name":"x","public_description":"d","task_spec":{"input_spec":{}},"assignments_issuing_type":"AUTOMATED"}`, "task_spec", "VALUE_REQUIRED"},
+			{`{"public_name":"x","public_description":"d","task_spec":[],"assignments_issuing_type":"AUTOMATED"}`, "task_spec", "INVALID_VALUE"},
+			{`{"public_name":"x","public_description":"d","task_spec":{"input_spec":{},"output_spec":{}},"assignments_issuing_type":"MANUAL"}`, "assignments_issuing_type", "UNKNOWN_ENUM_VALUE"},
+			{`{` + valid + `,"max_active_assignments_count":"many"}`, "max_active_assignments_count", "INVALID_NUMBER"},
+			{`{` + valid + `,"max_active_assignments_count":0}`, "max_active_assignments_count", "VALUE_LESS_THAN_MIN"},
+			{`{` + valid + `,"assignments_automerge_enabled":"yes"}`, "assignments_automerge_enabled", "INVALID_VALUE"},
+			{`{` + valid + `,"quality_control":[]}`, "quality_control", "INVALID_VALUE"},
+			{`{` + valid + `,"private_comment":1}`, "private_comment", "INVALID_VALUE"},
+			{`{` + valid + `,"sensitive":1}`, "sensitive", "INVALID_VALUE"},
+			{`{"public_name":`, "body", "INVALID_VALUE"},
+			{`[]`, "body", "INVALID_VALUE"},
+		} {
+			payload := s.toloka("POST", "/api/v1/projects", ann, tc.body).tolokaError(t, 400, "VALIDATION_ERROR")
+			if payload[tc.field].Code != tc.code {
+				t.Errorf("%s: payload %+v, want %s %s", tc.body, payload, tc.field, tc.code)
+			}
+		}
+		// Read-only fields are ignored, not rejected, as toloka-kit sends them back.
+		r := s.toloka("POST", "/api/v1/projects", ann, `{`+valid+`,"id":"1","owner":{"id":"x","myself":false},"status":"ARCHIVED","created":"2020-01-01T00:00:00"}`)
+		var created struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		}
+		r.json(t, &created)
+		if r.StatusCode != 201 || created.Status != "ACTIVE" || created.ID == "1" {
+			t.Fatalf("create with read-only fields: %d %s", r.StatusCode, r.body)
+		}
+		r = s.do("POST", "/api/v1/projects", "", "{"+valid+"}", "Authorization", "OAuth "+ann, "Content-Type", "text/plain")
+		r.tolokaError(t, 415, "UNSUPPORTED_MEDIA_TYPE")
+		// Not found, forbidden, conflicts.
+		for _, id := range []string{"999999", "abc", "0", "-1"} {
+			s.toloka("GET", "/api/v1/projects/"+id, ann, "").tolokaError(t, 404, "DOES_NOT_EXIST")
+		}
+		s.toloka("GET", "/api/v1/projects/"+p.ID, s.user("cat", false), "").tolokaError(t, 404, "DOES_NOT_EXIST")
+		var moved struct {
+			Workspace *string `json:"workspace"`
+		}
+		s.do("PATCH", "/api/projects/"+p.ID, ann, `{"workspace":"team"}`).json(t, &moved)
+		if r := s.toloka("GET", "/api/v1/projects/"+p.ID, bob, ""); r.StatusCode != 200 {
+			t.Fatalf("bob, a workspace member, cannot see the project: %d", r.StatusCode)
+		}
+		s.toloka("PUT", "/api/v1/projects/"+p.ID, bob, "{"+valid+"}").tolokaError(t, 403, "ACCESS_DENIED")
+		s.toloka("POST", "/api/v1/projects/"+p.ID+"/archive", bob, "").tolokaError(t, 403, "ACCESS_DENIED")
+		// Replace: fields left out are removed, the rest replaced.
+		r = s.toloka("PUT", "/api/v1/projects/"+p.ID, ann, `{`+valid+`,"private_comment":"new"}`)
+		var replaced map[string]any
+		r.json(t, &replaced)
+		if r.StatusCode != 200 || replaced["public_name"] != "x" || replaced["private_comment"] != "new" || replaced["quality_control"] != nil {
+			t.Fatalf("replace: %d %s", r.StatusCode, r.body)
+		}
+		r = s.toloka("POST", "/api/v1/projects/"+p.ID+"/archive", ann, "")
+		var op map[string]any
+		r.json(t, &op)
+		if r.StatusCode != 202 || op["type"] != "PROJECT.ARCHIVE" || op["status"] != "SUCCESS" || op["progress"] != float64(100) ||
+			op["parameters"].(map[string]any)["project_id"] != p.ID {
+			t.Fatalf("archive: %d %s", r.StatusCode, r.body)
+		}
+		s.toloka("POST", "/api/v1/projects/"+p.ID+"/archive", ann, "").tolokaError(t, 409, "INAPPROPRIATE_STATUS")
+		var again map[string]any
+		s.toloka("GET", "/api/v1/operations/"+op["id"].(string), ann, "").json(t, &again)
+		if fmt.Sprint(again) != fmt.Sprint(op) {
+			t.Fatalf("operation read back as %v, want %v", again, op)
+		}
+		s.toloka("GET", "/api/v1/operations/"+op["id"].(string), bob, "").tolokaError(t, 404, "DOES_NOT_EXIST")
+		var archived struct{ Status string }
+		s.toloka("GET", "/api/v1/projects/"+p.ID, ann, "").json(t, &archived)
+		if archived.Status != "ARCHIVED" {
+			t.Fatalf("status after archive: %s", archived.Status)
+		}
+		// ext.tasks is checked on native writes too.
+		s.do("POST", "/api/projects", ann, `{"name":"x","ext":{"tasks":{"max_active_assignments_count":"many"}}}`).
+			wantProblem(t, 400, "ext.tasks.max_active_assignments_count")
+		s.do("POST", "/api/projects", ann, `{"name":"x","ext":{"tasks":{"colour":1}}}`).wantProblem(t, 400, "ext.tasks.colour")
+	})
+}
+
+func TestTolokaDemoLine(t *testing.T) {
+	s := startServer(t, testdb.Flavours[0].New(t), "--demo")
+	m := regexp.MustCompile(`curl -s -H 'Authorization: OAuth (\S+)' '(\S+/api/v1/projects\S*)'`).FindStringSubmatch(s.stdout.String())
+	if m == nil {
+		t.Fatalf("no Toloka curl line in:\n%s", s.stdout.String())
+	}
+	req, _ := http.NewRequest("GET", m[2], nil)
+	req.Header.Set("Authorization", "OAuth "+m[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Items []struct {
+			TaskSpec struct {
+				ViewSpec struct{ Type string } `json:"view_spec"`
+			} `json:"task_spec"`
+			QualityControl map[string]any `json:"quality_control"`
+		} `json:"items"`
+	}
+	json.NewDecoder(resp.Body).Decode(&page)
+	found := false
+	for _, p := range page.Items {
+		found = found || (p.TaskSpec.ViewSpec.Type == "classic" && p.QualityControl != nil)
+	}
+	if resp.StatusCode != 200 || !found {
+		t.Fatalf("the demo line answered %d with %+v", resp.StatusCode, page)
+	}
+}
