@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -144,7 +145,11 @@ func (db *DB) ImportProjects(ctx context.Context, projects []*projectd.Project) 
 		return err
 	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		if err := newLoader(tx).insert(ctx, rows); err != nil {
+		l := newLoader(tx)
+		if err := l.insert(ctx, rows); err != nil {
+			return err
+		}
+		if err := l.flushCounts(ctx); err != nil {
 			return err
 		}
 		return db.syncIdentity(ctx, tx, "projects")
@@ -204,6 +209,9 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 			loaded(total)
 		}
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := l.flushCounts(ctx); err != nil {
 			return err
 		}
 		for _, create := range rebuild {
@@ -270,8 +278,9 @@ func (db *DB) dropIndexesIfEmpty(ctx context.Context, tx *Tx) ([]string, error) 
 
 // preparedRow is a validated project whose user and workspace ids may still need a lookup.
 type preparedRow struct {
-	p   *projectd.Project
-	ext string
+	p     *projectd.Project
+	ext   string
+	state string // the TextKing state it counts under
 }
 
 // prepareRows validates projects and fills in defaults; it needs no database.
@@ -314,20 +323,33 @@ func (db *DB) prepareRows(projects []*projectd.Project) ([]preparedRow, error) {
 		if p.UpdatedBy == nil {
 			p.UpdatedBy = p.CreatedBy
 		}
-		rows[i] = preparedRow{p: p, ext: ext}
+		rows[i] = preparedRow{p: p, ext: ext, state: keyOf(&projectd.Project{Ext: json.RawMessage(ext), Owner: p.Owner}).state}
 	}
 	return rows, nil
 }
 
-// loader inserts prepared rows in a transaction, resolving logins and workspace names.
+// loader inserts prepared rows in a transaction, resolving logins and workspace names
+// and adding up what the rows add to project_counts.
 type loader struct {
 	tx         *Tx
 	users      loginCache
 	workspaces workspaceCache
+	counts     map[countKey]int
 }
 
 func newLoader(tx *Tx) *loader {
-	return &loader{tx: tx, users: loginCache{}, workspaces: workspaceCache{}}
+	return &loader{tx: tx, users: loginCache{}, workspaces: workspaceCache{}, counts: map[countKey]int{}}
+}
+
+// flushCounts adds the counted rows to project_counts.
+func (l *loader) flushCounts(ctx context.Context) error {
+	for key, n := range l.counts {
+		if err := addCount(ctx, l.tx, key, n); err != nil {
+			return err
+		}
+	}
+	clear(l.counts)
+	return nil
 }
 
 func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
@@ -364,6 +386,7 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 				}
 				workspaceID = id
 			}
+			l.counts[countKey{ids[0], r.state}]++
 			if withIDs {
 				args = append(args, p.ID)
 			}

@@ -131,6 +131,9 @@ func (db *DB) CountProjects(ctx context.Context, f projectd.ProjectFilter) (int6
 }
 
 func (db *DB) count(ctx context.Context, a *projectd.Auth, f *projectd.ProjectFilter) (int64, error) {
+	if n, ok, err := db.countedFast(ctx, a, f); ok || err != nil {
+		return n, err
+	}
 	query, args := countSQL(db.dialect, a, f)
 	var n int64
 	err := db.queryRow(ctx, query, args...).Scan(&n)
@@ -174,8 +177,10 @@ func (db *DB) CreateProject(ctx context.Context, c *projectd.ProjectCreate) (*pr
 		if err != nil {
 			return err
 		}
-		p, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", id))
-		return err
+		if p, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", id)); err != nil {
+			return err
+		}
+		return addCount(ctx, tx, keyOf(p), 1)
 	})
 	return p, err
 }
@@ -337,8 +342,10 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errRetry // changed since we read it: read it again
 		}
-		out, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", p.ID))
-		return err
+		if out, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", p.ID)); err != nil {
+			return err
+		}
+		return moveCount(ctx, tx, keyOf(p), keyOf(out))
 	})
 	return out, err
 }
@@ -354,7 +361,9 @@ func (db *DB) DeleteProject(ctx context.Context, ref string, ifMatch string) err
 		if err != nil {
 			return err
 		}
-		_, err = tx.exec(ctx, "DELETE FROM projects WHERE id = ?", p.ID)
-		return err
+		if _, err = tx.exec(ctx, "DELETE FROM projects WHERE id = ?", p.ID); err != nil {
+			return err
+		}
+		return addCount(ctx, tx, keyOf(p), -1)
 	})
 }

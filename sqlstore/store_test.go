@@ -709,3 +709,115 @@ func TestImportKeepsRecords(t *testing.T) {
 		}
 	})
 }
+
+// TestMaintainedCounts checks the counts kept for owners (and TextKing states) against
+// the projects themselves after every kind of write.
+func TestMaintainedCounts(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		check := func(when string) {
+			t.Helper()
+			for _, login := range []string{"ann", "bob", "cat"} {
+				u := f.users[login]
+				for _, state := range []string{"", "prepared", "running", "finished", "canceled"} {
+					filter := projectd.ProjectFilter{OwnerID: u.ID}
+					if state != "" {
+						filter.Ext = []projectd.ExtEqual{{Path: "textking.state", Value: state}}
+					}
+					want := len(list(t, db, f.ada, projectd.ProjectQuery{Filter: projectd.ProjectFilter{Owner: login, Ext: filter.Ext}}))
+					for _, ctx := range []context.Context{f.ada, as(u)} {
+						if n, err := db.CountProjects(ctx, filter); err != nil || n != int64(want) {
+							t.Fatalf("%s: %s's %q count is %d (%v), want %d", when, login, state, n, err, want)
+						}
+					}
+				}
+			}
+		}
+		a := f.create(t, f.ann, projectd.ProjectCreate{Name: "a"})
+		b := f.create(t, f.ann, projectd.ProjectCreate{Name: "b", Ext: json.RawMessage(`{"textking":{"state":"running"}}`)})
+		f.create(t, f.bob, projectd.ProjectCreate{Name: "c", Ext: json.RawMessage(`{"textking":{"state":"finished"}}`)})
+		check("after creates")
+		if _, err := db.UpdateProject(f.ann, a.UID, &projectd.ProjectUpdate{Ext: json.RawMessage(`{"textking":{"state":"canceled"}}`)}, ""); err != nil {
+			t.Fatal(err)
+		}
+		check("after a state change")
+		owner := "cat"
+		if _, err := db.UpdateProject(f.ada, b.UID, &projectd.ProjectUpdate{Owner: &owner}, ""); err != nil {
+			t.Fatal(err)
+		}
+		check("after an owner change")
+		if err := db.DeleteProject(f.ann, a.UID, ""); err != nil {
+			t.Fatal(err)
+		}
+		check("after a delete")
+		if _, err := db.ArchiveProject(f.cat, b.UID); err != nil {
+			t.Fatal(err)
+		}
+		check("after an archive")
+		err := db.ImportProjects(context.Background(), []*projectd.Project{
+			{Name: "i1", Owner: &projectd.User{Login: "bob"}},
+			{Name: "i2", Owner: &projectd.User{Login: "bob"}, Ext: json.RawMessage(`{"textking":{"state":"running"}}`)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("after an import")
+		batch := []*projectd.Project{{Name: "l1", Owner: f.users["cat"]}, {Name: "l2", Owner: f.users["ann"], Ext: json.RawMessage(`{"textking":{"state":"finished"}}`)}}
+		if err := db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
+			b := batch
+			batch = nil
+			return b, nil
+		}, func(int) {}); err != nil {
+			t.Fatal(err)
+		}
+		check("after a load")
+	})
+}
+
+// TestLoadIntoEmptyStore checks that a bulk load into an empty table, which drops and
+// rebuilds the indexes, leaves the same indexes, counts and data.
+func TestLoadIntoEmptyStore(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		// A load into the empty table that fails in its second batch leaves nothing.
+		calls := 0
+		err := db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
+			calls++
+			if calls == 2 {
+				return []*projectd.Project{{Name: "", Owner: f.users["ann"]}}, nil
+			}
+			return []*projectd.Project{{Name: "ok", Owner: f.users["ann"]}}, nil
+		}, func(int) {})
+		wantCode(t, err, projectd.EINVALID, "name")
+		if c, _ := db.CountProjects(f.ada, projectd.ProjectFilter{}); c != 0 {
+			t.Fatalf("a failed load left %d projects", c)
+		}
+		n := 0
+		err = db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
+			var batch []*projectd.Project
+			for ; n < 2500 && len(batch) < 1000; n++ {
+				batch = append(batch, &projectd.Project{Name: fmt.Sprintf("p%d", n), Owner: f.users[[]string{"ann", "bob"}[n%2]],
+					Ext: json.RawMessage(`{"textking":{"state":"running"}}`)})
+			}
+			return batch, nil
+		}, func(int) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := db.CountProjects(f.ada, projectd.ProjectFilter{OwnerID: f.users["bob"].ID}); c != 1250 {
+			t.Fatalf("bob has %d", c)
+		}
+		page, err := db.ListProjects(f.ann, projectd.ProjectQuery{Sort: []projectd.SortKey{{Field: "name", Desc: true}}, Limit: 3})
+		if err != nil || names(page.Projects)[0] != "p998" {
+			t.Fatalf("after load: %v %v", names(page.Projects), err)
+		}
+		// A failing batch rolls the whole load back, indexes included.
+		err = db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
+			return []*projectd.Project{{Name: "", Owner: f.users["ann"]}}, nil
+		}, func(int) {})
+		wantCode(t, err, projectd.EINVALID, "name")
+		if c, _ := db.CountProjects(f.ada, projectd.ProjectFilter{}); c != 2500 {
+			t.Fatalf("a failed load changed the count to %d", c)
+		}
+	})
+}
