@@ -178,3 +178,26 @@ func TestServerTimeouts(t *testing.T) {
 		t.Errorf("MaxHeaderBytes is %d", srv.MaxHeaderBytes)
 	}
 }
+
+func TestNegotiate(t *testing.T) {
+	offers := []string{"application/json", "application/xml"}
+	for accept, want := range map[string]string{
+		"":                 "application/json",
+		"application/xml":  "application/xml",
+		"application/json": "application/json",
+		"*/*":              "application/json",
+		"application/*":    "application/json",
+		"text/html":        "",
+		"application/xml;q=0.9, application/json;q=0.5": "application/xml",
+		"application/json;q=0.1, application/xml":       "application/xml",
+		"text/html, application/xml;q=0.8":              "application/xml",
+		"application/json;q=0":                          "",
+		"application/json;q=abc":                        "",
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept", accept)
+		if got := Negotiate(r, offers...); got != want {
+			t.Errorf("Accept %q: got %q, want %q", accept, got, want)
+		}
+	}
+}

@@ -19,8 +19,8 @@ import (
 // The list-path benchmarks run on a store of PROJECTD_BENCH_PROJECTS projects (default
 // 100,000; docs/performance.md uses 1,000,000), built once and kept for later runs: an
 // SQLite file in PROJECTD_BENCH_DIR (default the system temp directory) and a PostgreSQL
-// schema named after the size, when PostgreSQL is reachable. User 1 owns a tenth of the
-// projects; the rest spread over 1,000 users and 100 workspaces.
+// schema named after the size, when PostgreSQL is reachable. User 1 owns a fifth of the
+// projects (200,000 of 1,000,000); the rest spread over 1,000 users and 100 workspaces.
 
 func benchSize() int {
 	if n, err := strconv.Atoi(os.Getenv("PROJECTD_BENCH_PROJECTS")); err == nil && n > 0 {
@@ -36,13 +36,13 @@ func benchStores(b *testing.B) map[string]*sqlstore.DB {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	dsns := map[string]string{"sqlite": "sqlite:" + filepath.Join(dir, fmt.Sprintf("projectd-bench-%d.db", n))}
+	dsns := map[string]string{"sqlite": "sqlite:" + filepath.Join(dir, fmt.Sprintf("projectd-bench-v2-%d.db", n))}
 	base := os.Getenv("PROJECTD_TEST_POSTGRES")
 	if base == "" {
 		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	}
 	if conn, err := pgx.Connect(context.Background(), base); err == nil {
-		schema := fmt.Sprintf("bench_%d", n)
+		schema := fmt.Sprintf("bench_v2_%d", n)
 		conn.Exec(context.Background(), "CREATE SCHEMA IF NOT EXISTS "+schema)
 		conn.Close(context.Background())
 		dsns["postgres"] = base + "&search_path=" + schema
@@ -95,7 +95,7 @@ func fillBench(db *sqlstore.DB, n int) error {
 			p := &projectd.Project{Name: fmt.Sprintf("project %d", i*7919%n), Status: projectd.StatusActive,
 				Owner: users[(i*31)%1000], CreatedAt: start.Add(time.Duration(i) * time.Minute),
 				Ext: json.RawMessage(`{"textking":{"state":"` + []string{"prepared", "running", "finished", "canceled"}[i%4] + `"}}`)}
-			if i%10 == 0 {
+			if i%5 == 0 {
 				p.Owner = users[0]
 			}
 			if i%7 == 0 {
@@ -141,8 +141,11 @@ func BenchmarkListProjects(b *testing.B) {
 			{"first_page_by_id", admin, projectd.ProjectQuery{Limit: 20}},
 			{"deep_page_by_id_gt", admin, projectd.ProjectQuery{Limit: 20, Filter: projectd.ProjectFilter{IDGt: &deepID}}},
 			{"member_first_page", member, projectd.ProjectQuery{Sort: byCreated, Limit: 20}},
+			{"big_owner_page", admin, projectd.ProjectQuery{Sort: byCreated, Limit: 20, Filter: projectd.ProjectFilter{OwnerID: u1.ID}}},
 			{"big_owner_page_with_total", admin, projectd.ProjectQuery{Sort: byCreated, Limit: 20, Count: true, Filter: projectd.ProjectFilter{OwnerID: u1.ID}}},
 			{"archived_across_owners", admin, projectd.ProjectQuery{Sort: byCreated, Limit: 20, Filter: projectd.ProjectFilter{Status: projectd.StatusArchived}}},
+			{"owner_state_page", admin, projectd.ProjectQuery{Sort: byCreated, Limit: 20,
+				Filter: projectd.ProjectFilter{OwnerID: u1.ID, Ext: []projectd.ExtEqual{{Path: "textking.state", Value: "prepared"}}}}},
 			{"owner_state_page_with_total", admin, projectd.ProjectQuery{Sort: byCreated, Limit: 20, Count: true,
 				Filter: projectd.ProjectFilter{OwnerID: u1.ID, Ext: []projectd.ExtEqual{{Path: "textking.state", Value: "prepared"}}}}},
 		} {

@@ -51,6 +51,9 @@ Native API:
 
 Yandex Tasks (Toloka API):
   curl -s -H 'Authorization: OAuth %[2]s' '%[3]s/api/v1/projects?status=ACTIVE&created_gte=2021-12-01'
+
+TextKing:
+  curl -s -H 'Authorization: Bearer %[2]s' -H 'Accept: application/json' '%[3]s/v1/projects?state=prepared&per_page=2'
 `, len(demoProjects), token.Secret, base)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"projectd"
+	"projectd/compat/textking"
 	"projectd/compat/yatasks"
 	"projectd/sqlstore"
 )
@@ -122,7 +123,8 @@ func (e *environment) openStore(ctx context.Context, dsn string) (*sqlstore.DB, 
 
 // extValidators check the ext namespace of each surface on every write.
 var extValidators = projectd.ExtValidators{
-	"tasks": yatasks.ValidateExt,
+	"tasks":    yatasks.ValidateExt,
+	"textking": textking.ValidateExt,
 }
 
 // masterKey returns the 32-byte key that seals secrets and signs cursors: from

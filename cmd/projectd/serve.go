@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"projectd/api"
+	"projectd/compat/textking"
 	"projectd/compat/yatasks"
 	"projectd/httpserver"
 	"projectd/sqlstore"
@@ -19,6 +20,7 @@ import (
 func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string) http.Handler {
 	mux := http.NewServeMux()
 	yatasks.New(store, logger).Routes(mux)
+	textking.New(store, logger, publicURL).Routes(mux)
 	mux.Handle("/", api.New(api.Config{
 		Store:     store,
 		Logger:    logger,
