@@ -21,7 +21,7 @@ type node struct {
 	children []node
 }
 
-func str(name, v string) node         { return node{name: name, text: v} }
+func str(name, v string) node          { return node{name: name, text: v} }
 func number(name, literal string) node { return node{name: name, text: literal, raw: true} }
 func null(name string) node            { return node{name: name, null: true} }
 
