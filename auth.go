@@ -90,3 +90,31 @@ type CredentialService interface {
 	// CreateAppKey registers a client application and returns its key, shown once.
 	CreateAppKey(ctx context.Context, name string) (string, error)
 }
+
+// Session is a pair of credentials obtained by exchanging a one-time auth code: a
+// short-lived access token (a bearer token) and a refresh token that renews both.
+type Session struct {
+	AccessToken  string
+	RefreshToken string
+	User         *User
+}
+
+// Lifetimes of the session credentials.
+const (
+	AuthCodeTTL     = 10 * time.Minute
+	AccessTokenTTL  = time.Hour
+	RefreshTokenTTL = 30 * 24 * time.Hour
+)
+
+// SessionService issues one-time auth codes and the sessions they are exchanged for.
+type SessionService interface {
+	// CreateAuthCode issues a code for the user with the given login (the CLI) or, with
+	// an empty login, for the caller. It works once, within AuthCodeTTL.
+	CreateAuthCode(ctx context.Context, login string) (string, error)
+	// ExchangeAuthCode spends a code; an unknown, used or expired one is EUNAUTHORIZED.
+	ExchangeAuthCode(ctx context.Context, code string) (*Session, error)
+	// RefreshSession replaces a session by a new one, revoking both old credentials.
+	RefreshSession(ctx context.Context, refreshToken string) (*Session, error)
+	// CheckAppKey reports whether key is a registered app key (EUNAUTHORIZED if not).
+	CheckAppKey(ctx context.Context, key string) error
+}

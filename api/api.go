@@ -20,6 +20,7 @@ type Store interface {
 	projectd.ProjectService
 	projectd.WorkspaceService
 	projectd.TokenService
+	CreateAuthCode(ctx context.Context, login string) (string, error)
 	Ping(ctx context.Context) error
 }
 

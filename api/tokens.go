@@ -89,3 +89,18 @@ func (h *Handler) handleDeleteToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// handleCreateAuthCode issues a one-time code for the caller, which a Movika client
+// exchanges at /accounts/identity/session.
+func (h *Handler) handleCreateAuthCode(w http.ResponseWriter, r *http.Request) {
+	code, err := h.Store.CreateAuthCode(r.Context(), "")
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, map[string]string{
+		"auth_code":  code,
+		"expires_at": time.Now().Add(projectd.AuthCodeTTL).UTC().Format(timeLayout),
+	})
+}

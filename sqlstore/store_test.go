@@ -821,3 +821,47 @@ func TestLoadIntoEmptyStore(t *testing.T) {
 		}
 	})
 }
+
+func TestSessions(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqlstore.DB) {
+		newFixture(t, db)
+		ctx := context.Background()
+		clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return clock }
+		db.TokenCacheTTL = 0
+		code, err := db.CreateAuthCode(ctx, "ann")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(projectd.AuthCodeTTL + time.Second)
+		_, err = db.ExchangeAuthCode(ctx, code)
+		wantCode(t, err, projectd.EUNAUTHORIZED, "")
+		code, _ = db.CreateAuthCode(ctx, "ann")
+		s, err := db.ExchangeAuthCode(ctx, code)
+		if err != nil || s.User.Login != "ann" {
+			t.Fatalf("exchange: %+v %v", s, err)
+		}
+		if a, err := db.Authenticate(ctx, s.AccessToken); err != nil || a.User.Login != "ann" {
+			t.Fatalf("the access token: %v", err)
+		}
+		// Access tokens expire after an hour; the refresh token renews them for a month.
+		clock = clock.Add(projectd.AccessTokenTTL + time.Second)
+		_, err = db.Authenticate(ctx, s.AccessToken)
+		wantCode(t, err, projectd.EUNAUTHORIZED, "")
+		s2, err := db.RefreshSession(ctx, s.RefreshToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Authenticate(ctx, s2.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(projectd.RefreshTokenTTL + time.Second)
+		_, err = db.RefreshSession(ctx, s2.RefreshToken)
+		wantCode(t, err, projectd.EUNAUTHORIZED, "")
+		_, err = db.CreateAuthCode(ctx, "nobody")
+		wantCode(t, err, projectd.EINVALID, "login")
+		_, err = db.CreateAuthCode(ctx, "")
+		wantCode(t, err, projectd.EUNAUTHORIZED, "")
+		wantCode(t, db.CheckAppKey(ctx, "ak_nope"), projectd.EUNAUTHORIZED, "")
+	})
+}

@@ -174,6 +174,28 @@ func (e *environment) appkeyCreate(ctx context.Context, args []string) error {
 	return err
 }
 
+func (e *environment) authcodeCreate(ctx context.Context, args []string) error {
+	fs, dsn := e.flags("authcode create")
+	login := fs.String("login", "", "the user the code signs in")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "login"); err != nil {
+		return err
+	}
+	store, err := e.openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	code, err := store.CreateAuthCode(ctx, *login)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(e.stdout, code)
+	return err
+}
+
 // operator is the context of admin commands that read through the services: an admin
 // that is no user of the store.
 func operator(ctx context.Context) context.Context {

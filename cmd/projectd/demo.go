@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"projectd"
 	"projectd/sqlstore"
@@ -42,6 +43,10 @@ func loadDemo(ctx context.Context, store *sqlstore.DB, base string, out io.Write
 	if err != nil {
 		return err
 	}
+	appKey, err := store.CreateAppKey(ctx, "demo studio "+time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, `projectd demo: users ada (admin), ann and bob; workspace demo-studio; %d projects.
 Token of ann (shown once): %s
 
@@ -54,7 +59,10 @@ Yandex Tasks (Toloka API):
 
 TextKing:
   curl -s -H 'Authorization: Bearer %[2]s' -H 'Accept: application/json' '%[3]s/v1/projects?state=prepared&per_page=2'
-`, len(demoProjects), token.Secret, base)
+
+Movika Studio Pro (app key %[4]s):
+  curl -s -H 'Authorization: Bearer %[2]s' -H 'Api-Key: %[4]s' -H 'Api-Version: 2.0' '%[3]s/studio-pro/my'
+`, len(demoProjects), token.Secret, base, appKey)
 	return nil
 }
 

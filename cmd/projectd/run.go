@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"projectd"
+	"projectd/compat/movika"
 	"projectd/compat/textking"
 	"projectd/compat/yatasks"
 	"projectd/sqlstore"
@@ -29,6 +30,7 @@ commands:
   workspace create   add a workspace (--name, --owner, --member ...)
   key create         issue an access key pair for request signing (--login)
   appkey create      register a client application key (--name)
+  authcode create    issue a one-time auth code for the Movika accounts API (--login)
   seed               fill the store with synthetic data (--users, --workspaces, --projects)
   export             write the store as NDJSON (--out)
   import             read NDJSON written by export (--in)
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.keyCreate(ctx, rest)
 	case "appkey create":
 		return env.appkeyCreate(ctx, rest)
+	case "authcode create":
+		return env.authcodeCreate(ctx, rest)
 	case "seed":
 		return env.seed(ctx, rest)
 	case "export":
@@ -123,6 +127,7 @@ func (e *environment) openStore(ctx context.Context, dsn string) (*sqlstore.DB, 
 
 // extValidators check the ext namespace of each surface on every write.
 var extValidators = projectd.ExtValidators{
+	"movika":   movika.ValidateExt,
 	"tasks":    yatasks.ValidateExt,
 	"textking": textking.ValidateExt,
 }

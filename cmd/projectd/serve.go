@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"projectd/api"
+	"projectd/compat/movika"
 	"projectd/compat/textking"
 	"projectd/compat/yatasks"
 	"projectd/httpserver"
@@ -21,6 +22,7 @@ func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string) http.H
 	mux := http.NewServeMux()
 	yatasks.New(store, logger).Routes(mux)
 	textking.New(store, logger, publicURL).Routes(mux)
+	movika.New(store, logger).Routes(mux)
 	mux.Handle("/", api.New(api.Config{
 		Store:     store,
 		Logger:    logger,

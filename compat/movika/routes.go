@@ -1,0 +1,11 @@
+package movika
+
+import "net/http"
+
+// Routes registers every route of the surface on mux.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /studio-pro/my", h.authenticated(h.handleMy))
+	mux.HandleFunc("GET /studio-pro/{projectId}", h.authenticated(h.handleGet))
+	mux.HandleFunc("POST /accounts/identity/session", h.client(h.handleSession))
+	mux.HandleFunc("POST /accounts/token", h.client(h.handleToken))
+}
