@@ -84,9 +84,19 @@ type AccessKey struct {
 	SecretKey string `json:"secret_key"`
 }
 
-// CredentialService issues the credentials of the compatible surfaces.
+// CredentialService issues the credentials of the compatible surfaces and checks signed
+// requests.
 type CredentialService interface {
+	// CreateAccessKey issues a signing key pair for the user with the given login (the
+	// CLI) or, with an empty login, for the caller.
 	CreateAccessKey(ctx context.Context, login string) (*AccessKey, error)
+	// FindAccessKey returns the user a key signs for and its secret: EUNAUTHORIZED for an
+	// unknown key, EFORBIDDEN for a disabled one.
+	FindAccessKey(ctx context.Context, accessKey string) (*User, []byte, error)
+	DisableAccessKey(ctx context.Context, accessKey string) error
+	// SpendSignature records a signature as used until the given time; a signature used
+	// already is ECONFLICT (a replay), across restarts and replicas.
+	SpendSignature(ctx context.Context, signature string, until time.Time) error
 	// CreateAppKey registers a client application and returns its key, shown once.
 	CreateAppKey(ctx context.Context, name string) (string, error)
 }

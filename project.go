@@ -50,6 +50,10 @@ type ProjectCreate struct {
 	Workspace   string // "" means none
 	Owner       string // login or uid; "" means the caller; others only for admins
 	Ext         json.RawMessage
+	// UniqueName makes the name unique within the workspace (ECONFLICT on "name").
+	UniqueName bool
+	// WorkspaceLimit, when positive, is how many projects the workspace may hold.
+	WorkspaceLimit int
 }
 
 // ProjectUpdate is a partial change; nil fields stay as they are.
@@ -60,6 +64,8 @@ type ProjectUpdate struct {
 	Workspace   *string         // "" removes the project from its workspace
 	Owner       *string         // admins only
 	Ext         json.RawMessage // an RFC 7396 merge patch applied to the stored ext
+	// UniqueName keeps a new name unique within the project's workspace.
+	UniqueName bool
 }
 
 // ValidateName checks a project name: 1..256 characters of valid UTF-8.

@@ -51,9 +51,12 @@ func ValidateWorkspaceRole(role string) error {
 // WorkspaceService manages workspaces and their members. The caller comes from the context:
 // members see their workspaces, admins all of them; only owners and admins change membership.
 type WorkspaceService interface {
-	// CreateWorkspace creates a workspace owned by the caller (or by members[0] when the
-	// caller is an admin acting for someone) with the given extra members.
-	CreateWorkspace(ctx context.Context, name string, members []WorkspaceMember) (*Workspace, error)
+	// CreateWorkspace creates a workspace owned by the caller (an admin may name other
+	// owners among members) and, in the same transaction, the given projects in it.
+	CreateWorkspace(ctx context.Context, name string, members []WorkspaceMember, projects ...*ProjectCreate) (*Workspace, error)
+	// CheckWorkspaceMember is nil for a member of the workspace (and for admins),
+	// EFORBIDDEN for others, ENOTFOUND when there is no such workspace.
+	CheckWorkspaceMember(ctx context.Context, name string) error
 	FindWorkspace(ctx context.Context, name string) (*Workspace, error)
 	ListWorkspaces(ctx context.Context) ([]*Workspace, error)
 	SetWorkspaceMember(ctx context.Context, workspace, login, role string) (*WorkspaceMember, error)

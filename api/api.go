@@ -21,6 +21,7 @@ type Store interface {
 	projectd.WorkspaceService
 	projectd.TokenService
 	CreateAuthCode(ctx context.Context, login string) (string, error)
+	CreateAccessKey(ctx context.Context, login string) (*projectd.AccessKey, error)
 	Ping(ctx context.Context) error
 }
 

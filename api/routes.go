@@ -25,6 +25,7 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET /api/tokens", h.authenticated(h.handleListTokens))
 	h.mux.Handle("DELETE /api/tokens/{id}", h.authenticated(h.handleDeleteToken))
 	h.mux.Handle("POST /api/authcodes", h.authenticated(h.handleCreateAuthCode))
+	h.mux.Handle("POST /api/keys", h.authenticated(h.handleCreateAccessKey))
 
 	h.mux.HandleFunc("/api/", h.handleNotFound)
 }

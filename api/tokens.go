@@ -104,3 +104,15 @@ func (h *Handler) handleCreateAuthCode(w http.ResponseWriter, r *http.Request) {
 		"expires_at": time.Now().Add(projectd.AuthCodeTTL).UTC().Format(timeLayout),
 	})
 }
+
+// handleCreateAccessKey issues an HMAC signing key pair for the caller (NAVER's signed
+// requests); the secret is shown once.
+func (h *Handler) handleCreateAccessKey(w http.ResponseWriter, r *http.Request) {
+	k, err := h.Store.CreateAccessKey(r.Context(), "")
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, k)
+}

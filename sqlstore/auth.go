@@ -256,12 +256,22 @@ func (c *tokenCache) forget(key string) {
 	delete(c.entries, key)
 }
 
-// CreateAccessKey issues an HMAC signing key pair for a user; the secret is sealed at rest
-// with the master key and returned only now.
+// CreateAccessKey issues an HMAC signing key pair for a user (by login for the operator,
+// else the caller); the secret is sealed at rest with the master key and returned only now.
 func (db *DB) CreateAccessKey(ctx context.Context, login string) (*projectd.AccessKey, error) {
-	u, err := db.FindUserByLogin(ctx, login)
-	if err != nil {
-		return nil, projectd.Invalid("login", "no user %s", login)
+	var u *projectd.User
+	if login == "" {
+		a, err := caller(ctx, projectd.ScopeWrite)
+		if err != nil {
+			return nil, err
+		}
+		u = a.User
+	} else {
+		found, err := db.FindUserByLogin(ctx, login)
+		if err != nil {
+			return nil, projectd.Invalid("login", "no user %s", login)
+		}
+		u = found
 	}
 	id := make([]byte, 10)
 	rand.Read(id)
@@ -332,21 +342,54 @@ func (db *DB) gcm() (cipher.AEAD, error) {
 }
 
 // FindAccessKey returns the user an access key signs for and its secret, opened with the
-// master key. A disabled or unknown key is EUNAUTHORIZED.
+// master key. An unknown key is EUNAUTHORIZED, a disabled one EFORBIDDEN.
 func (db *DB) FindAccessKey(ctx context.Context, accessKey string) (*projectd.User, []byte, error) {
 	var sealed []byte
 	var disabled bool
 	row := db.queryRow(ctx, "SELECT k.sealed_secret, k.disabled, "+prefixed("u.", userColumns)+
 		" FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?", accessKey)
 	u, err := scanUser(scanPrefix{row, []any{&sealed, &disabled}})
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled) {
-		return nil, nil, projectd.Errorf(projectd.EUNAUTHORIZED, "unknown or disabled access key")
-	} else if err != nil {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil, projectd.Errorf(projectd.EUNAUTHORIZED, "unknown access key")
+	case err != nil:
 		return nil, nil, err
+	case disabled:
+		return nil, nil, projectd.Errorf(projectd.EFORBIDDEN, "access key %s is disabled", accessKey)
 	}
 	secret, err := db.open(sealed, []byte(accessKey))
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlstore: open the secret of access key %s: %w", accessKey, err)
 	}
 	return u, secret, nil
+}
+
+// DisableAccessKey stops an access key from signing requests.
+func (db *DB) DisableAccessKey(ctx context.Context, accessKey string) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, "UPDATE access_keys SET disabled = ? WHERE access_key = ?", true, accessKey)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return projectd.Invalid("access_key", "no access key %s", accessKey)
+		}
+		return nil
+	})
+}
+
+// SpendSignature records a request signature until it can no longer be replayed; using
+// it again before then is ECONFLICT. Expired records are swept as new ones come in.
+func (db *DB) SpendSignature(ctx context.Context, signature string, until time.Time) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, "INSERT INTO spent_signatures (hash, expires_at) VALUES (?, ?)", hashSecret(signature), micros(until))
+		if isUniqueViolation(err) {
+			return projectd.Errorf(projectd.ECONFLICT, "this signature was used already")
+		} else if err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, "DELETE FROM spent_signatures WHERE expires_at < ?", micros(now))
+		return err
+	})
 }

@@ -176,6 +176,7 @@ type dialect struct {
 	goose       goose.Dialect
 	dollarBinds bool   // $1, $2 ... instead of ?
 	like        string // case-insensitive LIKE
+	forUpdate   string // row lock on a SELECT; SQLite's single writer needs none
 }
 
 // extColumns are the generated columns that hold the indexed ext paths (migrations
@@ -198,6 +199,7 @@ var postgresDialect = &dialect{
 	goose:       goose.DialectPostgres,
 	dollarBinds: true,
 	like:        "ILIKE",
+	forUpdate:   " FOR UPDATE",
 }
 
 // rebind rewrites ? placeholders for the dialect. Queries never hold ? in literals.

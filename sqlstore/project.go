@@ -153,36 +153,80 @@ func (db *DB) CreateProject(ctx context.Context, c *projectd.ProjectCreate) (*pr
 	if err != nil {
 		return nil, err
 	}
+	var p *projectd.Project
+	err = db.inTx(ctx, func(tx *Tx) error {
+		p, err = db.createProject(ctx, tx, a, c, ext)
+		return err
+	})
+	return p, err
+}
+
+// createProject inserts a validated project in tx.
+func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string) (*projectd.Project, error) {
 	status := c.Status
 	if status == "" {
 		status = projectd.StatusActive
 	}
 	now := micros(db.now())
-	uid := uuid.Must(uuid.NewV7()).String()
-	var p *projectd.Project
-	err = db.inTx(ctx, func(tx *Tx) error {
-		ownerID, err := resolveOwner(ctx, tx, a, c.Owner)
-		if err != nil {
+	ownerID, err := resolveOwner(ctx, tx, a, c.Owner)
+	if err != nil {
+		return nil, err
+	}
+	workspaceID, err := resolveWorkspace(ctx, tx, a, c.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	if c.UniqueName || c.WorkspaceLimit > 0 {
+		if err := db.checkWorkspaceRules(ctx, tx, workspaceID, c.Name, 0, c.UniqueName, c.WorkspaceLimit); err != nil {
+			return nil, err
+		}
+	}
+	var id int64
+	err = tx.queryRow(ctx, `INSERT INTO projects (uid, name, description, status, owner_id, workspace_id,
+			created_at, updated_at, created_by, updated_by, version, ext)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+		uuid.Must(uuid.NewV7()).String(), c.Name, c.Description, status, ownerID, workspaceID, now, now, a.User.ID, a.User.ID, ext).Scan(&id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", id))
+	if err != nil {
+		return nil, err
+	}
+	return p, addCount(ctx, tx, keyOf(p), 1)
+}
+
+// checkWorkspaceRules enforces a surface's rules on a workspace's projects: a name unique
+// in the workspace (other than project self), and a limit on how many it holds. The
+// workspace row is locked first, so that concurrent writers check one after another.
+func (db *DB) checkWorkspaceRules(ctx context.Context, tx *Tx, workspaceID any, name string, self int64, unique bool, limit int) error {
+	if workspaceID == nil {
+		return projectd.Invalid("workspace", "the rules of workspace projects need a workspace")
+	}
+	var id int64
+	if err := tx.queryRow(ctx, "SELECT id FROM workspaces WHERE id = ?"+db.dialect.forUpdate, workspaceID).Scan(&id); err != nil {
+		return err
+	}
+	if unique {
+		var taken bool
+		if err := tx.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM projects WHERE workspace_id = ? AND name = ? AND id <> ?)",
+			workspaceID, name, self).Scan(&taken); err != nil {
 			return err
 		}
-		workspaceID, err := resolveWorkspace(ctx, tx, a, c.Workspace)
-		if err != nil {
+		if taken {
+			return &projectd.Error{Code: projectd.ECONFLICT, Field: "name", Message: "a project named " + name + " exists in this workspace"}
+		}
+	}
+	if limit > 0 {
+		var n int
+		if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM projects WHERE workspace_id = ?", workspaceID).Scan(&n); err != nil {
 			return err
 		}
-		var id int64
-		err = tx.queryRow(ctx, `INSERT INTO projects (uid, name, description, status, owner_id, workspace_id,
-				created_at, updated_at, created_by, updated_by, version, ext)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
-			uid, c.Name, c.Description, status, ownerID, workspaceID, now, now, a.User.ID, a.User.ID, ext).Scan(&id)
-		if err != nil {
-			return err
+		if n >= limit {
+			return projectd.Invalid("workspace", "the workspace holds %d projects, the most it may", limit)
 		}
-		if p, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", id)); err != nil {
-			return err
-		}
-		return addCount(ctx, tx, keyOf(p), 1)
-	})
-	return p, err
+	}
+	return nil
 }
 
 // checkExt validates ext and returns its compact text, "{}" when empty.
@@ -299,6 +343,15 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 			args = append(args, v)
 		}
 		if upd.Name != nil {
+			if upd.UniqueName && p.Workspace != "" && *upd.Name != p.Name {
+				workspaceID, err := workspaceCache{}.id(ctx, tx, p.Workspace)
+				if err != nil {
+					return err
+				}
+				if err := db.checkWorkspaceRules(ctx, tx, workspaceID, *upd.Name, p.ID, true, 0); err != nil {
+					return err
+				}
+			}
 			change("name", *upd.Name)
 		}
 		if upd.Description != nil {

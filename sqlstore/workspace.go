@@ -9,8 +9,9 @@ import (
 )
 
 // CreateWorkspace creates a workspace. The caller becomes its owner; an admin may instead
-// name the owners among members. Every member login must exist.
-func (db *DB) CreateWorkspace(ctx context.Context, name string, members []projectd.WorkspaceMember) (*projectd.Workspace, error) {
+// name the owners among members. Every member login must exist. The projects given are
+// created in it in the same transaction.
+func (db *DB) CreateWorkspace(ctx context.Context, name string, members []projectd.WorkspaceMember, projects ...*projectd.ProjectCreate) (*projectd.Workspace, error) {
 	a, err := caller(ctx, projectd.ScopeWrite)
 	if err != nil {
 		return nil, err
@@ -37,6 +38,16 @@ func (db *DB) CreateWorkspace(ctx context.Context, name string, members []projec
 		}
 		roles[a.User.Login] = projectd.WorkspaceRoleOwner
 	}
+	exts := make([]string, len(projects))
+	for i, c := range projects {
+		c.Workspace = name
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		if exts[i], err = db.checkExt(c.Ext); err != nil {
+			return nil, err
+		}
+	}
 	now := micros(db.now())
 	var id int64
 	err = db.inTx(ctx, func(tx *Tx) error {
@@ -49,6 +60,11 @@ func (db *DB) CreateWorkspace(ctx context.Context, name string, members []projec
 		}
 		for _, login := range order {
 			if err := setMember(ctx, tx, id, login, roles[login]); err != nil {
+				return err
+			}
+		}
+		for i, c := range projects {
+			if _, err := db.createProject(ctx, tx, a, c, exts[i]); err != nil {
 				return err
 			}
 		}
@@ -87,6 +103,27 @@ func (db *DB) FindWorkspace(ctx context.Context, name string) (*projectd.Workspa
 		return nil, projectd.Errorf(projectd.ENOTFOUND, "no workspace %s", name)
 	}
 	return list[0], nil
+}
+
+// CheckWorkspaceMember tells a member of a workspace (or an admin, nil) from somebody
+// else (EFORBIDDEN) and from a workspace that does not exist (ENOTFOUND).
+func (db *DB) CheckWorkspaceMember(ctx context.Context, name string) error {
+	a, err := caller(ctx, projectd.ScopeRead)
+	if err != nil {
+		return err
+	}
+	var member bool
+	err = db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = ?)
+		FROM workspaces w WHERE w.name = ?`, a.User.ID, name).Scan(&member)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return projectd.Errorf(projectd.ENOTFOUND, "no workspace %s", name)
+	case err != nil:
+		return err
+	case !member && !a.User.IsAdmin():
+		return projectd.Errorf(projectd.EFORBIDDEN, "you are not a member of workspace %s", name)
+	}
+	return nil
 }
 
 // ListWorkspaces returns the workspaces the caller belongs to (all, for admins), by name.

@@ -152,6 +152,23 @@ func (e *environment) keyCreate(ctx context.Context, args []string) error {
 	return json.NewEncoder(e.stdout).Encode(k)
 }
 
+func (e *environment) keyDisable(ctx context.Context, args []string) error {
+	fs, dsn := e.flags("key disable")
+	accessKey := fs.String("access-key", "", "the access key to disable")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "access-key"); err != nil {
+		return err
+	}
+	store, err := e.openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return store.DisableAccessKey(ctx, *accessKey)
+}
+
 func (e *environment) appkeyCreate(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("appkey create")
 	name := fs.String("name", "", "name of the client application")

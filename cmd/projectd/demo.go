@@ -47,6 +47,10 @@ func loadDemo(ctx context.Context, store *sqlstore.DB, base string, out io.Write
 	if err != nil {
 		return err
 	}
+	key, err := store.CreateAccessKey(ctx, ann.Login)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, `projectd demo: users ada (admin), ann and bob; workspace demo-studio; %d projects.
 Token of ann (shown once): %s
 
@@ -62,7 +66,11 @@ TextKing:
 
 Movika Studio Pro (app key %[4]s):
   curl -s -H 'Authorization: Bearer %[2]s' -H 'Api-Key: %[4]s' -H 'Api-Version: 2.0' '%[3]s/studio-pro/my'
-`, len(demoProjects), token.Secret, base, appKey)
+
+NAVER Media AI Understanding (signed with access key %[5]s; run the lines together):
+  TS=$(date +%%s000); SIG=$(printf 'GET /api/v1/workspaces/demo-studio/projects\n%%s\n%%s' "$TS" '%[5]s' | openssl dgst -sha256 -hmac '%[6]s' -binary | base64)
+  curl -s -H "x-ncp-apigw-timestamp: $TS" -H 'x-ncp-iam-access-key: %[5]s' -H "x-ncp-apigw-signature-v2: $SIG" '%[3]s/api/v1/workspaces/demo-studio/projects'
+`, len(demoProjects), token.Secret, base, appKey, key.AccessKey, key.SecretKey)
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"projectd"
 	"projectd/compat/movika"
+	"projectd/compat/ncpmaiu"
 	"projectd/compat/textking"
 	"projectd/compat/yatasks"
 	"projectd/sqlstore"
@@ -29,6 +30,7 @@ commands:
   token create       issue a bearer token (--login, --name, --scopes, --expires)
   workspace create   add a workspace (--name, --owner, --member ...)
   key create         issue an access key pair for request signing (--login)
+  key disable        stop an access key from signing (--access-key)
   appkey create      register a client application key (--name)
   authcode create    issue a one-time auth code for the Movika accounts API (--login)
   seed               fill the store with synthetic data (--users, --workspaces, --projects)
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.workspaceCreate(ctx, rest)
 	case "key create":
 		return env.keyCreate(ctx, rest)
+	case "key disable":
+		return env.keyDisable(ctx, rest)
 	case "appkey create":
 		return env.appkeyCreate(ctx, rest)
 	case "authcode create":
@@ -127,6 +131,7 @@ func (e *environment) openStore(ctx context.Context, dsn string) (*sqlstore.DB, 
 
 // extValidators check the ext namespace of each surface on every write.
 var extValidators = projectd.ExtValidators{
+	"maiu":     ncpmaiu.ValidateExt,
 	"movika":   movika.ValidateExt,
 	"tasks":    yatasks.ValidateExt,
 	"textking": textking.ValidateExt,

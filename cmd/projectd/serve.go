@@ -11,6 +11,7 @@ import (
 
 	"projectd/api"
 	"projectd/compat/movika"
+	"projectd/compat/ncpmaiu"
 	"projectd/compat/textking"
 	"projectd/compat/yatasks"
 	"projectd/httpserver"
@@ -23,6 +24,7 @@ func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string) http.H
 	yatasks.New(store, logger).Routes(mux)
 	textking.New(store, logger, publicURL).Routes(mux)
 	movika.New(store, logger).Routes(mux)
+	ncpmaiu.New(store, logger).Routes(mux)
 	mux.Handle("/", api.New(api.Config{
 		Store:     store,
 		Logger:    logger,

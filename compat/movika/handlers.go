@@ -173,4 +173,3 @@ func (h *Handler) writeSession(w http.ResponseWriter, s *projectd.Session) {
 	b, _ := json.Marshal(sessionJSON{s.AccessToken, s.RefreshToken, s.User.ID})
 	writeJSON(w, http.StatusOK, b)
 }
-

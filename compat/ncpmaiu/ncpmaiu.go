@@ -1,0 +1,138 @@
+// Package ncpmaiu is the NAVER Cloud Media AI Understanding surface: the workspace
+// project API under /api/v1/workspaces, behind API Gateway signature v2. It translates
+// HTTP to the domain and back; the store decides membership and permissions.
+package ncpmaiu
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"projectd"
+	"projectd/httpserver"
+)
+
+// Store is what the surface needs of the store.
+type Store interface {
+	projectd.ProjectService
+	projectd.WorkspaceService
+	FindAccessKey(ctx context.Context, accessKey string) (*projectd.User, []byte, error)
+	SpendSignature(ctx context.Context, signature string, until time.Time) error
+}
+
+// Handler serves the surface.
+type Handler struct {
+	store  Store
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// New returns the surface's handler.
+func New(store Store, logger *slog.Logger) *Handler {
+	return &Handler{store: store, logger: logger, now: time.Now}
+}
+
+// Window is how far a request's timestamp may be from the server's clock.
+const Window = 5 * time.Minute
+
+// Sign computes an API Gateway signature v2: standard Base64 of HMAC-SHA256, keyed with
+// the secret key, over "METHOD URI\ntimestamp\naccessKey", where URI is the path with its
+// query as the client sent it.
+func Sign(secret []byte, method, uri, timestamp, accessKey string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(method + " " + uri + "\n" + timestamp + "\n" + accessKey))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// gatewayFail writes the gateway's error body, before the surface runs.
+func (h *Handler) gatewayFail(w http.ResponseWriter, code, message, details string) {
+	body := map[string]map[string]string{"error": {"errorCode": code, "message": message, "details": details}}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	json.NewEncoder(w).Encode(body)
+}
+
+// signed checks the signature headers and runs next as the key's user. A signature is
+// accepted once: a replay within the window is refused, across restarts too (spent
+// signatures are kept in the store until they expire).
+func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		timestamp := r.Header.Get("x-ncp-apigw-timestamp")
+		accessKey := r.Header.Get("x-ncp-iam-access-key")
+		signature := r.Header.Get("x-ncp-apigw-signature-v2")
+		if timestamp == "" || accessKey == "" || signature == "" {
+			h.gatewayFail(w, "200", "Authentication Failed", "send x-ncp-apigw-timestamp, x-ncp-iam-access-key and x-ncp-apigw-signature-v2")
+			return
+		}
+		ms, err := strconv.ParseInt(timestamp, 10, 64)
+		if err != nil {
+			h.gatewayFail(w, "200", "Authentication Failed", "x-ncp-apigw-timestamp must be milliseconds since the epoch")
+			return
+		}
+		at := time.UnixMilli(ms)
+		if skew := h.now().Sub(at); skew > Window || skew < -Window {
+			h.gatewayFail(w, "200", "Authentication Failed", "the timestamp is more than 5 minutes away from the server's clock")
+			return
+		}
+		user, secret, err := h.store.FindAccessKey(r.Context(), accessKey)
+		switch projectd.ErrorCode(err) {
+		case "":
+		case projectd.EFORBIDDEN:
+			h.gatewayFail(w, "210", "Permission Denied", "the access key is disabled")
+			return
+		case projectd.EUNAUTHORIZED:
+			h.gatewayFail(w, "200", "Authentication Failed", "unknown access key")
+			return
+		default:
+			h.logger.Error("access key lookup", "request_id", httpserver.RequestID(r), "err", err)
+			h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
+			return
+		}
+		want := Sign(secret, r.Method, r.RequestURI, timestamp, accessKey)
+		if !hmac.Equal([]byte(signature), []byte(want)) {
+			h.gatewayFail(w, "200", "Authentication Failed", "the signature does not match the request")
+			return
+		}
+		if err := h.store.SpendSignature(r.Context(), signature, at.Add(Window)); err != nil {
+			if projectd.ErrorCode(err) == projectd.ECONFLICT {
+				h.gatewayFail(w, "200", "Authentication Failed", "this signature was used already")
+				return
+			}
+			h.logger.Error("spend signature", "request_id", httpserver.RequestID(r), "err", err)
+			h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
+			return
+		}
+		auth := &projectd.Auth{User: user, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}}
+		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), auth)))
+	}
+}
+
+// fail writes the surface's error body: {"code", "message"}.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"code": code, "message": message})
+}
+
+// error maps an application error to the surface's statuses and codes, in one place.
+func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
+	switch projectd.ErrorCode(err) {
+	case projectd.EINVALID:
+		h.fail(w, r, http.StatusBadRequest, "10001", "Invalid Request. "+projectd.ErrorMessage(err))
+	case projectd.EFORBIDDEN:
+		h.fail(w, r, http.StatusForbidden, "10403", "Permission denied. "+projectd.ErrorMessage(err))
+	case projectd.ENOTFOUND:
+		h.fail(w, r, http.StatusNotFound, "10404", "Not found. "+projectd.ErrorMessage(err))
+	case projectd.ECONFLICT:
+		h.fail(w, r, http.StatusConflict, "10409", "Conflict. "+projectd.ErrorMessage(err))
+	default:
+		h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
+		h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
+	}
+}

@@ -1,0 +1,13 @@
+package ncpmaiu
+
+import "net/http"
+
+// Routes registers every route of the surface on mux.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/workspaces", h.signed(h.handleCreateWorkspace))
+	mux.HandleFunc("GET /api/v1/workspaces/{workspace_name}/projects", h.signed(h.handleList))
+	mux.HandleFunc("POST /api/v1/workspaces/{workspace_name}/projects", h.signed(h.handleCreate))
+	mux.HandleFunc("GET /api/v1/workspaces/{workspace_name}/projects/{project_id}", h.signed(h.handleGet))
+	mux.HandleFunc("PATCH /api/v1/workspaces/{workspace_name}/projects/{project_id}", h.signed(h.handleRename))
+	mux.HandleFunc("DELETE /api/v1/workspaces/{workspace_name}/projects/{project_id}", h.signed(h.handleDelete))
+}
