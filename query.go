@@ -21,18 +21,21 @@ const (
 
 // ProjectFilter narrows a list. Zero values mean "no condition".
 type ProjectFilter struct {
-	Status                                       string
-	Owner                                        string // login or uid
-	OwnerID                                      int64
-	Workspace                                    string
-	IDGt                                         *int64
-	IDGte                                        *int64
-	IDLt                                         *int64
-	IDLte                                        *int64
+	Status    string
+	Owner     string // a uid, or else a login
+	OwnerID   int64
+	Workspace string
+	Name      string // the exact name
+	IDGt      *int64
+	IDGte     *int64
+	IDLt      *int64
+	IDLte     *int64
+
 	CreatedGt, CreatedGte, CreatedLt, CreatedLte *time.Time
 	UpdatedGt, UpdatedGte, UpdatedLt, UpdatedLte *time.Time
-	Q                                            string     // case-insensitive substring of name or description
-	Ext                                          []ExtEqual // equality on indexed ext paths
+
+	Q   string     // case-insensitive substring of name or description
+	Ext []ExtEqual // equality on indexed ext paths
 }
 
 // ExtEqual is a condition ext.<Path> = Value on an indexed ext path.

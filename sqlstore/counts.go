@@ -60,7 +60,7 @@ func (db *DB) countedFast(ctx context.Context, a *projectd.Auth, f *projectd.Pro
 }
 
 func isZero(f *projectd.ProjectFilter) bool {
-	return f.Status == "" && f.Owner == "" && f.Workspace == "" && f.Q == "" &&
+	return f.Status == "" && f.Owner == "" && f.Name == "" && f.Workspace == "" && f.Q == "" &&
 		f.IDGt == nil && f.IDGte == nil && f.IDLt == nil && f.IDLte == nil &&
 		f.CreatedGt == nil && f.CreatedGte == nil && f.CreatedLt == nil && f.CreatedLte == nil &&
 		f.UpdatedGt == nil && f.UpdatedGte == nil && f.UpdatedLt == nil && f.UpdatedLte == nil

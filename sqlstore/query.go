@@ -111,6 +111,9 @@ func (w *where) filter(d *dialect, f *projectd.ProjectFilter) {
 	timeBound("p.updated_at", ">=", f.UpdatedGte)
 	timeBound("p.updated_at", "<", f.UpdatedLt)
 	timeBound("p.updated_at", "<=", f.UpdatedLte)
+	if f.Name != "" {
+		w.add("p.name = ?", f.Name)
+	}
 	if f.Q != "" {
 		pattern := "%" + escapeLike(f.Q) + "%"
 		w.add(fmt.Sprintf(`(p.name %[1]s ? ESCAPE '\' OR p.description %[1]s ? ESCAPE '\')`, d.like), pattern, pattern)

@@ -22,7 +22,7 @@ var demoProjects = []projectd.ProjectCreate{
 	{Name: "Another translation project", Description: "Website strings.",
 		Ext: json.RawMessage(`{"textking":{"state":"running","currency":"EUR","net_price":19.4,"vat":8,"due_date":"2027-10-22"}}`)},
 	{Name: "Team offsite tumbler", Description: "Custom tumbler design.",
-		Ext: json.RawMessage(`{"tervis":{"Status":5,"BackgroundColor":"#1d4e89","SiteCode":"TRV","SiteCodeID":24,"IsDefaultProjectName":false}}`)},
+		Ext: json.RawMessage(`{"tervis":{"Status":5,"Product":{"Id":"5877e7a0-7303-4119-bd4f-4615a3f09520","Name":"24oz Tumbler","Size":24,"Category":"Tumblers","Price":24.99,"WrapHeight":6.1,"WrapWidth":7.1,"Backgrounds":[],"Guideline":null,"Form":null,"FGCode":"TUM24","IsActive":true,"SiteCodeID":24,"IsProjectCopiedFromTemplate":false},"Stamps":[{"Id":"366b0c42-552c-4e20-a23a-9243a836532e","Name":"Logo","CategoryNames":"Brand","Top":4.1,"Left":5.1,"Height":6.1,"Width":7.1,"CanChangeColor":true,"DefaultColor":"#ffffff","Layer":1,"Rotation":0,"Url":"https://cdn.example.com/stamps/logo.png","AssetId":"384b7d72-00b6-4446-911c-082d9ece88f1","BackgroundColor":"#1d4e89"}],"BackgroundColor":"#1d4e89","SiteCode":"TRV","SiteCodeID":24,"IsDefaultProjectName":false,"ArtboardFlatImage":"QEA=","ExpiryDate":"2027-08-01T16:37:19.0768116+00:00"}}`)},
 	{Name: "default", Workspace: "demo-studio", Ext: json.RawMessage(`{"maiu":{"isBaseProject":true}}`)},
 	{Name: "Interview transcripts", Workspace: "demo-studio", Ext: json.RawMessage(`{"maiu":{"isBaseProject":false}}`)},
 	{Name: "Archived brochure", Description: "Last year's brochure.", Status: projectd.StatusArchived},
@@ -70,7 +70,10 @@ Movika Studio Pro (app key %[4]s):
 NAVER Media AI Understanding (signed with access key %[5]s; run the lines together):
   TS=$(date +%%s000); SIG=$(printf 'GET /api/v1/workspaces/demo-studio/projects\n%%s\n%%s' "$TS" '%[5]s' | openssl dgst -sha256 -hmac '%[6]s' -binary | base64)
   curl -s -H "x-ncp-apigw-timestamp: $TS" -H 'x-ncp-iam-access-key: %[5]s' -H "x-ncp-apigw-signature-v2: $SIG" '%[3]s/api/v1/workspaces/demo-studio/projects'
-`, len(demoProjects), token.Secret, base, appKey, key.AccessKey, key.SecretKey)
+
+Tervis customizer services (JSON; add -H 'Accept: application/xml' for XML):
+  curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/projects/GetUserProjects/%[7]s'
+`, len(demoProjects), token.Secret, base, appKey, key.AccessKey, key.SecretKey, ann.UID)
 	return nil
 }
 

@@ -355,51 +355,60 @@ func TestNCPListStreams(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		runtime.GC()
-		var before runtime.MemStats
-		runtime.ReadMemStats(&before)
-		var peak atomic.Uint64
-		done := make(chan struct{})
-		go func() {
-			var m runtime.MemStats
-			for {
-				select {
-				case <-done:
-					return
-				case <-time.After(2 * time.Millisecond):
-				}
-				runtime.ReadMemStats(&m)
-				if m.HeapAlloc > peak.Load() {
-					peak.Store(m.HeapAlloc)
-				}
-			}
-		}()
 		uri := "/api/v1/workspaces/" + name + "/projects"
-		req, _ := http.NewRequest("GET", s.base+uri, nil)
-		h := g.headers("GET", uri)
-		for i := 0; i < len(h); i += 2 {
-			req.Header.Set(h[i], h[i+1])
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tail := &tailWriter{}
-		size, _ := io.Copy(tail, resp.Body) // read and drop, keeping only the end
-		resp.Body.Close()
-		close(done)
-		if !strings.HasSuffix(strings.TrimSpace(string(tail.last)), fmt.Sprintf(`"totalCount":%d}}`, n)) {
-			t.Fatalf("%d projects: the answer ends %q", n, tail.last)
-		}
-		if peak.Load() > before.HeapAlloc {
-			peaks[n] = peak.Load() - before.HeapAlloc
-		}
+		var size int64
+		peaks[n], size = streamPeak(t, s.base+uri, g.headers("GET", uri), fmt.Sprintf(`"totalCount":%d}}`, n))
 		t.Logf("%d projects: %d bytes answered, peak heap growth %d KiB", n, size, peaks[n]>>10)
 	}
 	// The 100,000 answer is ~20 MB; held in memory it would show here.
 	if peaks[100_000] > peaks[1000]+8<<20 {
 		t.Fatalf("peak heap grew from %d KiB to %d KiB with the number of projects", peaks[1000]>>10, peaks[100_000]>>10)
 	}
+}
+
+// streamPeak fetches url and returns how far the process's heap grew above its level
+// before the request while the answer streamed, and the answer's size. The answer must
+// end with suffix.
+func streamPeak(t *testing.T, url string, headers []string, suffix string) (uint64, int64) {
+	t.Helper()
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+		}
+	}()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := &tailWriter{}
+	size, _ := io.Copy(tail, resp.Body) // read and drop, keeping only the end
+	resp.Body.Close()
+	close(done)
+	if !strings.HasSuffix(strings.TrimSpace(string(tail.last)), suffix) {
+		t.Fatalf("%s: the answer ends %q, want %q", url, tail.last, suffix)
+	}
+	if peak.Load() < before.HeapAlloc {
+		return 0, size
+	}
+	return peak.Load() - before.HeapAlloc, size
 }
 
 // tailWriter keeps the last bytes written to it.

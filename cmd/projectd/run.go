@@ -17,6 +17,7 @@ import (
 	"projectd"
 	"projectd/compat/movika"
 	"projectd/compat/ncpmaiu"
+	"projectd/compat/tervis"
 	"projectd/compat/textking"
 	"projectd/compat/yatasks"
 	"projectd/sqlstore"
@@ -135,6 +136,7 @@ var extValidators = projectd.ExtValidators{
 	"movika":   movika.ValidateExt,
 	"tasks":    yatasks.ValidateExt,
 	"textking": textking.ValidateExt,
+	"tervis":   tervis.ValidateExt,
 }
 
 // masterKey returns the 32-byte key that seals secrets and signs cursors: from

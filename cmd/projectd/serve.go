@@ -12,6 +12,7 @@ import (
 	"projectd/api"
 	"projectd/compat/movika"
 	"projectd/compat/ncpmaiu"
+	"projectd/compat/tervis"
 	"projectd/compat/textking"
 	"projectd/compat/yatasks"
 	"projectd/httpserver"
@@ -25,6 +26,7 @@ func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string) http.H
 	textking.New(store, logger, publicURL).Routes(mux)
 	movika.New(store, logger).Routes(mux)
 	ncpmaiu.New(store, logger).Routes(mux)
+	tervis.New(store, logger, publicURL).Routes(mux)
 	mux.Handle("/", api.New(api.Config{
 		Store:     store,
 		Logger:    logger,
