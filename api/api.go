@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"projectd"
 	"projectd/httpserver"
@@ -153,17 +152,11 @@ func readJSON(r *http.Request, v any, mediaTypes ...string) error {
 
 // writeJSON writes v as a JSON response.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-// writeRaw writes an already encoded JSON body.
-func writeRaw(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // the values written here always encode
+	}
+	httpserver.WriteJSON(w, status, append(b, '\n'))
 }
 
 // baseURL is where links point: the configured public URL or the request's own origin.

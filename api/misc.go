@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"projectd"
+	"projectd/httpserver"
 )
 
 //go:embed openapi.json
@@ -14,7 +15,7 @@ var openAPIDocument []byte
 func OpenAPIDocument() []byte { return openAPIDocument }
 
 func (h *Handler) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
-	writeRaw(w, http.StatusOK, openAPIDocument)
+	httpserver.WriteJSON(w, http.StatusOK, openAPIDocument)
 }
 
 func (h *Handler) handleHealthz(w http.ResponseWriter, r *http.Request) {

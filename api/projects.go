@@ -39,7 +39,7 @@ func (h *Handler) handleCreateProject(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", h.baseURL(r)+"/api/projects/"+strconv.FormatInt(p.ID, 10))
 	w.Header().Set("ETag", p.ETag())
-	writeRaw(w, http.StatusCreated, appendProject(nil, p))
+	httpserver.WriteJSON(w, http.StatusCreated, appendProject(nil, p))
 }
 
 func (h *Handler) handleGetProject(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +53,7 @@ func (h *Handler) handleGetProject(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	writeRaw(w, http.StatusOK, appendProject(nil, p))
+	httpserver.WriteJSON(w, http.StatusOK, appendProject(nil, p))
 }
 
 // etagMatches reports whether an If-None-Match list names etag (weakly, as RFC 9110 says).
@@ -143,7 +143,7 @@ func (h *Handler) handlePatchProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", p.ETag())
-	writeRaw(w, http.StatusOK, appendProject(nil, p))
+	httpserver.WriteJSON(w, http.StatusOK, appendProject(nil, p))
 }
 
 // ifMatch returns the If-Match condition; a list of several tags is answered by the
@@ -198,5 +198,5 @@ func (h *Handler) handleListProjects(w http.ResponseWriter, r *http.Request) {
 		b = strconv.AppendInt(b, page.Total, 10)
 	}
 	b = append(b, "}\n"...)
-	writeRaw(w, http.StatusOK, b)
+	httpserver.WriteJSON(w, http.StatusOK, b)
 }

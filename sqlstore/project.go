@@ -19,6 +19,14 @@ func (db *DB) FindProject(ctx context.Context, ref string) (*projectd.Project, e
 	if err != nil {
 		return nil, err
 	}
+	return findVisible(ctx, db.queryRow, a, ref)
+}
+
+// rowReader runs a query of one row: the read pool's, or a transaction's.
+type rowReader func(ctx context.Context, query string, args ...any) interface{ Scan(...any) error }
+
+// findVisible reads one project that a may see, by numeric id or uid.
+func findVisible(ctx context.Context, read rowReader, a *projectd.Auth, ref string) (*projectd.Project, error) {
 	col, arg, err := projectRef(ref)
 	if err != nil {
 		return nil, err
@@ -26,7 +34,7 @@ func (db *DB) FindProject(ctx context.Context, ref string) (*projectd.Project, e
 	var w where
 	w.add(col+" = ?", arg)
 	w.visible(a)
-	p, err := scanProject(db.queryRow(ctx, selectProjects+w.sql(), w.args...))
+	p, err := scanProject(read(ctx, selectProjects+w.sql(), w.args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(ref)
 	}
@@ -299,17 +307,10 @@ func mayWrite(ctx context.Context, tx *Tx, a *projectd.Auth, p *projectd.Project
 
 // findForWrite loads a project the caller may see and change, checking ifMatch.
 func (db *DB) findForWrite(ctx context.Context, tx *Tx, a *projectd.Auth, ref string, ifMatch string) (*projectd.Project, error) {
-	col, arg, err := projectRef(ref)
+	p, err := findVisible(ctx, func(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+		return tx.queryRow(ctx, query, args...)
+	}, a, ref)
 	if err != nil {
-		return nil, err
-	}
-	var w where
-	w.add(col+" = ?", arg)
-	w.visible(a)
-	p, err := scanProject(tx.queryRow(ctx, selectProjects+w.sql(), w.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound(ref)
-	} else if err != nil {
 		return nil, err
 	}
 	if err := mayWrite(ctx, tx, a, p); err != nil {

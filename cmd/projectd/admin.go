@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"projectd"
+	"projectd/sqlstore"
 )
 
 // required reports the first of the named flags that was not given.
@@ -32,24 +33,32 @@ func (e *environment) userCreate(ctx context.Context, args []string) error {
 	fs.StringVar(&u.LastName, "last-name", "", "last name")
 	fs.StringVar(&u.AvatarURL, "avatar-url", "", "avatar URL")
 	admin := fs.Bool("admin", false, "make the user an admin, who sees and manages everything")
+	return e.withStore(ctx, fs, dsn, args, []string{"login", "email"}, func(store *sqlstore.DB) error {
+		if *admin {
+			u.Role = projectd.RoleAdmin
+		}
+		if err := store.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return json.NewEncoder(e.stdout).Encode(u)
+	})
+}
+
+// withStore parses a command's flags, checks the required ones, opens the store and runs
+// fn on it.
+func (e *environment) withStore(ctx context.Context, fs *flag.FlagSet, dsn *string, args []string, requiredFlags []string, fn func(store *sqlstore.DB) error) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "login", "email"); err != nil {
+	if err := required(fs, requiredFlags...); err != nil {
 		return err
-	}
-	if *admin {
-		u.Role = projectd.RoleAdmin
 	}
 	store, err := e.openStore(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.CreateUser(ctx, u); err != nil {
-		return err
-	}
-	return json.NewEncoder(e.stdout).Encode(u)
+	return fn(store)
 }
 
 // splitList splits "a,b" into its non-empty parts.
@@ -69,26 +78,17 @@ func (e *environment) tokenCreate(ctx context.Context, args []string) error {
 	name := fs.String("name", "cli", "a name to recognise the token by")
 	scopes := fs.String("scopes", "read,write", "comma-separated scopes: read, write")
 	expires := fs.Duration("expires", 0, "lifetime such as 720h (default: never expires)")
-	if err := parse(fs, args); err != nil {
+	return e.withStore(ctx, fs, dsn, args, []string{"login"}, func(store *sqlstore.DB) error {
+		if *expires < 0 {
+			return errors.New("token create: --expires must be positive")
+		}
+		t, err := store.CreateToken(ctx, *login, *name, splitList(*scopes), *expires)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(e.stdout, t.Secret)
 		return err
-	}
-	if err := required(fs, "login"); err != nil {
-		return err
-	}
-	if *expires < 0 {
-		return errors.New("token create: --expires must be positive")
-	}
-	store, err := e.openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	t, err := store.CreateToken(ctx, *login, *name, splitList(*scopes), *expires)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(e.stdout, t.Secret)
-	return err
+	})
 }
 
 // repeated is a flag that may be given several times.
@@ -103,114 +103,69 @@ func (e *environment) workspaceCreate(ctx context.Context, args []string) error 
 	owner := fs.String("owner", "", "login of the owner")
 	var members repeated
 	fs.Var(&members, "member", "login of a member (repeat, or separate with commas)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "name", "owner"); err != nil {
-		return err
-	}
-	store, err := e.openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	u, err := store.FindUserByLogin(ctx, *owner)
-	if err != nil {
-		return fmt.Errorf("workspace create: no user %s", *owner)
-	}
-	list := make([]projectd.WorkspaceMember, len(members))
-	for i, m := range members {
-		list[i] = projectd.WorkspaceMember{Login: m, Role: projectd.WorkspaceRoleMember}
-	}
-	// The command acts as the owner, so the owner is the one who created it.
-	asOwner := projectd.NewContextWithAuth(ctx, &projectd.Auth{User: u, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}})
-	ws, err := store.CreateWorkspace(asOwner, *name, list)
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(e.stdout).Encode(ws)
+	return e.withStore(ctx, fs, dsn, args, []string{"name", "owner"}, func(store *sqlstore.DB) error {
+		u, err := store.FindUserByLogin(ctx, *owner)
+		if err != nil {
+			return fmt.Errorf("workspace create: no user %s", *owner)
+		}
+		list := make([]projectd.WorkspaceMember, len(members))
+		for i, m := range members {
+			list[i] = projectd.WorkspaceMember{Login: m, Role: projectd.WorkspaceRoleMember}
+		}
+		// The command acts as the owner, so the owner is the one who created it.
+		asOwner := projectd.NewContextWithAuth(ctx, &projectd.Auth{User: u, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}})
+		ws, err := store.CreateWorkspace(asOwner, *name, list)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(e.stdout).Encode(ws)
+	})
 }
 
 func (e *environment) keyCreate(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("key create")
 	login := fs.String("login", "", "the user the key pair signs for")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "login"); err != nil {
-		return err
-	}
-	store, err := e.openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	k, err := store.CreateAccessKey(ctx, *login)
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(e.stdout).Encode(k)
+	return e.withStore(ctx, fs, dsn, args, []string{"login"}, func(store *sqlstore.DB) error {
+		k, err := store.CreateAccessKey(ctx, *login)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(e.stdout).Encode(k)
+	})
 }
 
 func (e *environment) keyDisable(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("key disable")
 	accessKey := fs.String("access-key", "", "the access key to disable")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "access-key"); err != nil {
-		return err
-	}
-	store, err := e.openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	return store.DisableAccessKey(ctx, *accessKey)
+	return e.withStore(ctx, fs, dsn, args, []string{"access-key"}, func(store *sqlstore.DB) error {
+		return store.DisableAccessKey(ctx, *accessKey)
+	})
 }
 
 func (e *environment) appkeyCreate(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("appkey create")
 	name := fs.String("name", "", "name of the client application")
-	if err := parse(fs, args); err != nil {
+	return e.withStore(ctx, fs, dsn, args, []string{"name"}, func(store *sqlstore.DB) error {
+		key, err := store.CreateAppKey(ctx, *name)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(e.stdout, key)
 		return err
-	}
-	if err := required(fs, "name"); err != nil {
-		return err
-	}
-	store, err := e.openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	key, err := store.CreateAppKey(ctx, *name)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(e.stdout, key)
-	return err
+	})
 }
 
 func (e *environment) authcodeCreate(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("authcode create")
 	login := fs.String("login", "", "the user the code signs in")
-	if err := parse(fs, args); err != nil {
+	return e.withStore(ctx, fs, dsn, args, []string{"login"}, func(store *sqlstore.DB) error {
+		code, err := store.CreateAuthCode(ctx, *login)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(e.stdout, code)
 		return err
-	}
-	if err := required(fs, "login"); err != nil {
-		return err
-	}
-	store, err := e.openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	code, err := store.CreateAuthCode(ctx, *login)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(e.stdout, code)
-	return err
+	})
 }
 
 // operator is the context of admin commands that read through the services: an admin

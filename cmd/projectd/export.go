@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -60,26 +61,27 @@ type projectRecord struct {
 func (e *environment) export(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("export")
 	out := fs.String("out", "-", "file to write, - for standard output")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	store, err := e.openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	w := e.stdout
-	if *out != "-" {
+	return e.withStore(ctx, fs, dsn, args, nil, func(store *sqlstore.DB) error {
+		if *out == "-" {
+			return exportTo(ctx, store, e.stdout)
+		}
 		f, err := os.Create(*out)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		w = f
-	}
+		if err := exportTo(ctx, store, f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	})
+}
+
+// exportTo writes the store as NDJSON to w.
+func exportTo(ctx context.Context, store *sqlstore.DB, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	enc := json.NewEncoder(bw)
-	err = store.ListUsers(ctx, func(u *projectd.User) error {
+	err := store.ListUsers(ctx, func(u *projectd.User) error {
 		return enc.Encode(userRecord{"user", u.ID, u.UID, u.Login, u.Email, u.FirstName, u.LastName, u.AvatarURL, u.Role, u.CreatedAt})
 	})
 	if err != nil {
@@ -108,23 +110,21 @@ func (e *environment) export(ctx context.Context, args []string) error {
 func (e *environment) importNDJSON(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("import")
 	in := fs.String("in", "-", "file to read, - for standard input")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	store, err := e.openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	r := e.stdin
-	if *in != "-" {
+	return e.withStore(ctx, fs, dsn, args, nil, func(store *sqlstore.DB) error {
+		if *in == "-" {
+			return e.importFrom(ctx, store, e.stdin)
+		}
 		f, err := os.Open(*in)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		r = f
-	}
+		return e.importFrom(ctx, store, f)
+	})
+}
+
+// importFrom reads NDJSON written by export from r into the store.
+func (e *environment) importFrom(ctx context.Context, store *sqlstore.DB, r io.Reader) error {
 	im := importer{store: store}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 4<<20)

@@ -79,7 +79,7 @@ func (h *Handler) handleMy(w http.ResponseWriter, r *http.Request) {
 	}
 	b = append(b, `"before":"`...)
 	b = strconv.AppendInt(b, int64(page-1), 10)
-	writeJSON(w, http.StatusOK, append(b, "\"}}\n"...))
+	httpserver.WriteJSON(w, http.StatusOK, append(b, "\"}}\n"...))
 }
 
 func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +99,7 @@ func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusForbidden, codeForbidden, "The project belongs to another author")
 		return
 	}
-	writeJSON(w, http.StatusOK, appendProject(nil, p))
+	httpserver.WriteJSON(w, http.StatusOK, appendProject(nil, p))
 }
 
 type sessionJSON struct {
@@ -171,5 +171,5 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) writeSession(w http.ResponseWriter, s *projectd.Session) {
 	w.Header().Set("Cache-Control", "no-store")
 	b, _ := json.Marshal(sessionJSON{s.AccessToken, s.RefreshToken, s.User.ID})
-	writeJSON(w, http.StatusOK, b)
+	httpserver.WriteJSON(w, http.StatusOK, b)
 }

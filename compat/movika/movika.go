@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -127,13 +126,6 @@ func (h *Handler) authenticated(next func(w http.ResponseWriter, r *http.Request
 		}
 		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), a)))
 	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
 }
 
 // timeLayout is how the surface writes times: UTC with milliseconds and Z.

@@ -156,7 +156,7 @@ func (h *Handler) handleList(w http.ResponseWriter, r *http.Request) {
 	}
 	b = append(b, `],"has_more":`...)
 	b = strconv.AppendBool(b, page.HasMore)
-	writeJSON(w, http.StatusOK, append(b, "}\n"...))
+	httpserver.WriteJSON(w, http.StatusOK, append(b, "}\n"...))
 }
 
 // readForm reads a create or replace body, answering 415 or 400 itself when it is bad.
@@ -188,7 +188,7 @@ func (h *Handler) handleCreate(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, appendProject(nil, p, projectd.UserFromContext(r.Context())))
+	httpserver.WriteJSON(w, http.StatusCreated, appendProject(nil, p, projectd.UserFromContext(r.Context())))
 }
 
 // projectID accepts the decimal ids this surface shows; anything else cannot exist.
@@ -209,7 +209,7 @@ func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, appendProject(nil, p, projectd.UserFromContext(r.Context())))
+	httpserver.WriteJSON(w, http.StatusOK, appendProject(nil, p, projectd.UserFromContext(r.Context())))
 }
 
 func (h *Handler) handleReplace(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +228,7 @@ func (h *Handler) handleReplace(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, appendProject(nil, p, projectd.UserFromContext(r.Context())))
+	httpserver.WriteJSON(w, http.StatusOK, appendProject(nil, p, projectd.UserFromContext(r.Context())))
 }
 
 func (h *Handler) handleArchive(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +242,7 @@ func (h *Handler) handleArchive(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, appendOperation(nil, op))
+	httpserver.WriteJSON(w, http.StatusAccepted, appendOperation(nil, op))
 }
 
 func (h *Handler) handleGetOperation(w http.ResponseWriter, r *http.Request) {
@@ -251,7 +251,7 @@ func (h *Handler) handleGetOperation(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, appendOperation(nil, op))
+	httpserver.WriteJSON(w, http.StatusOK, appendOperation(nil, op))
 }
 
 func appendOperation(b []byte, op *projectd.Operation) []byte {

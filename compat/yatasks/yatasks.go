@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -121,14 +120,6 @@ func toTolokaField(field string) string {
 		return f
 	}
 	return field
-}
-
-// writeJSON writes an already encoded body.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
 }
 
 // timeLayout is how the surface writes times: UTC, milliseconds, no zone.
