@@ -14,7 +14,9 @@ import (
 var ExtNamespaces = []string{"movika", "tasks", "maiu", "textking", "tervis"}
 
 // ExtValidators check the namespace each surface owns; a namespace without a validator
-// only has to be a JSON object. The field in a returned error is relative to the namespace.
+// only has to be a JSON object whose indexed paths (IndexedExtPaths) hold values of their
+// kind. A validator must check those paths of its namespace itself. The field in a
+// returned error is relative to the namespace.
 type ExtValidators map[string]func(ns json.RawMessage) error
 
 // Validate checks a whole ext document: a JSON object of at most 256 KiB of valid UTF-8
@@ -30,7 +32,7 @@ func (v ExtValidators) Validate(ext json.RawMessage) error {
 	if err := json.Unmarshal(ext, &top); err != nil || top == nil {
 		return Invalid("ext", "ext must be a JSON object")
 	}
-	if err := checkIndexedTypes(top); err != nil {
+	if err := checkIndexedTypes(top, v); err != nil {
 		return err
 	}
 	for _, ns := range sortedKeys(top) {
@@ -80,15 +82,16 @@ var IndexedExtPaths = map[string]ExtIndex{
 	"maiu.isBaseProject":    {ExtBool, false},
 }
 
-// checkIndexedTypes rejects an ext whose indexed paths hold values of the wrong type. It
-// reads each namespace at most once: this runs on every write, and on every row of an
-// import.
-func checkIndexedTypes(top map[string]json.RawMessage) error {
+// checkIndexedTypes rejects an ext whose indexed paths hold values of the wrong type, in
+// the namespaces that have no validator of their own (a surface's validator checks them
+// as part of its namespace). It reads each namespace at most once: this runs on every
+// write, and on every row of an import.
+func checkIndexedTypes(top map[string]json.RawMessage, validated ExtValidators) error {
 	namespaces := map[string]map[string]json.RawMessage{}
 	for _, path := range sortedKeys(IndexedExtPaths) {
 		ns, key, _ := strings.Cut(path, ".")
 		raw, ok := top[ns]
-		if !ok {
+		if !ok || validated[ns] != nil {
 			continue
 		}
 		fields, seen := namespaces[ns]

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 
 	"projectd"
@@ -13,7 +14,10 @@ type countKey struct {
 }
 
 func keyOf(p *projectd.Project) countKey {
-	state, _ := projectd.ExtValue(p.Ext, "textking.state").(string)
+	var state string
+	if bytes.Contains(p.Ext, []byte(`"textking"`)) { // most projects have no TextKing state: no need to parse
+		state, _ = projectd.ExtValue(p.Ext, "textking.state").(string)
+	}
 	if state == "" {
 		state = projectd.IndexedExtPaths["textking.state"].Default.(string)
 	}

@@ -245,6 +245,9 @@ func (db *DB) checkExt(ext json.RawMessage) (string, error) {
 	if err := db.Ext.Validate(ext); err != nil {
 		return "", err
 	}
+	if bytes.IndexAny(ext, " \t\r\n") < 0 {
+		return string(ext), nil // compact already
+	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, ext); err != nil {
 		return "", projectd.Invalid("ext", "ext must be valid JSON")
