@@ -180,3 +180,22 @@ func BenchmarkListProjectsParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPostgresRoundTrip is the floor under every PostgreSQL page: one SELECT 1.
+func BenchmarkPostgresRoundTrip(b *testing.B) {
+	base := os.Getenv("PROJECTD_TEST_POSTGRES")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	conn, err := pgx.Connect(context.Background(), base)
+	if err != nil {
+		b.Skipf("SKIPPING: no PostgreSQL at %s (%v)", base, err)
+	}
+	defer conn.Close(context.Background())
+	for b.Loop() {
+		var one int
+		if err := conn.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
