@@ -201,3 +201,22 @@ func TestNegotiate(t *testing.T) {
 		}
 	}
 }
+
+func TestLimiter(t *testing.T) {
+	l := NewLimiter(3)
+	for i := 0; i < 3; i++ {
+		if ok, _ := l.Allow("a"); !ok {
+			t.Fatalf("request %d refused within the burst", i+1)
+		}
+	}
+	ok, wait := l.Allow("a")
+	if ok || wait < time.Second || wait > 20*time.Second {
+		t.Fatalf("the 4th request: %v, wait %v", ok, wait)
+	}
+	if ok, _ := l.Allow("b"); !ok {
+		t.Fatal("another caller was limited")
+	}
+	if ok, _ := NewLimiter(0).Allow("a"); !ok {
+		t.Fatal("a zero limit limited")
+	}
+}

@@ -216,6 +216,7 @@ func TestServeFlags(t *testing.T) {
 		{"serve", "--addr", "256.0.0.1:1", "--db", "sqlite:" + filepath.Join(t.TempDir(), "x.db")},
 		{"serve", "--db", "mysql://x"},
 		{"serve", "--bogus"},
+		{"serve", "--rate-limit", "-1"},
 	} {
 		if err := run(context.Background(), args, env, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v succeeded", args)

@@ -210,6 +210,8 @@ func TestNCPSignatureRules(t *testing.T) {
 			t.Fatalf("4 minutes old: %d %s", r.StatusCode, r.body)
 		}
 		s.do("GET", uri, "", "", h...).gatewayError(t, "200")
+		// Another server process on the same store (a restart, or a replica) refuses it too.
+		startServer(t, s.dsn).do("GET", uri, "", "", h...).gatewayError(t, "200")
 		if r := g.do("GET", uri+"?x=1", ""); r.StatusCode != 200 {
 			t.Fatalf("a signed query: %d %s", r.StatusCode, r.body)
 		}

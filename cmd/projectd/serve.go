@@ -20,9 +20,9 @@ import (
 )
 
 // newServer composes every surface of projectd on one handler.
-func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string) http.Handler {
+func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, rateLimit int) http.Handler {
 	mux := http.NewServeMux()
-	yatasks.New(store, logger).Routes(mux)
+	yatasks.New(store, logger, httpserver.NewLimiter(rateLimit)).Routes(mux)
 	textking.New(store, logger, publicURL).Routes(mux)
 	movika.New(store, logger).Routes(mux)
 	ncpmaiu.New(store, logger).Routes(mux)
@@ -41,8 +41,12 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	publicURL := fs.String("public-url", "", "scheme://host[:port] that links point to (default: the request's)")
 	demo := fs.Bool("demo", false, "load demo data and print curl lines for every surface")
+	rateLimit := fs.Int("rate-limit", 6000, "requests a minute per user on the Yandex Tasks surface (0: no limit)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *rateLimit < 0 {
+		return fmt.Errorf("--rate-limit must be 0 or more")
 	}
 	if *publicURL != "" {
 		u, err := url.Parse(*publicURL)
@@ -72,5 +76,5 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 	}
 	logger.Info("projectd listening", "url", base, "db", store.Dialect())
-	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL), logger)
+	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, *rateLimit), logger)
 }

@@ -510,3 +510,26 @@ func TestTolokaDemoLine(t *testing.T) {
 		t.Fatalf("the demo line answered %d with %+v", resp.StatusCode, page)
 	}
 }
+
+func TestTolokaRateLimit(t *testing.T) {
+	s := startServer(t, testdb.Flavours[0].New(t), "--rate-limit", "3")
+	ann, bob := s.user("ann", false), s.user("bob", false)
+	for i := 0; i < 3; i++ {
+		if r := s.toloka("GET", "/api/v1/projects", ann, ""); r.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i+1, r.StatusCode)
+		}
+	}
+	r := s.toloka("GET", "/api/v1/projects", ann, "")
+	var e struct {
+		RequestID string            `json:"request_id"`
+		Code      string            `json:"code"`
+		Payload   map[string]string `json:"payload"`
+	}
+	r.json(t, &e)
+	if r.StatusCode != 429 || e.Code != "TOO_MANY_REQUESTS" || e.RequestID == "" || e.Payload["interval"] != "MIN" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("got %d %s, Retry-After %q", r.StatusCode, r.body, r.Header.Get("Retry-After"))
+	}
+	if r := s.toloka("GET", "/api/v1/projects", bob, ""); r.StatusCode != 200 {
+		t.Fatalf("another user was limited: %d", r.StatusCode)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,13 +27,15 @@ type Store interface {
 
 // Handler serves the surface.
 type Handler struct {
-	store  Store
-	logger *slog.Logger
+	store   Store
+	logger  *slog.Logger
+	limiter *httpserver.Limiter
 }
 
-// New returns the surface's handler.
-func New(store Store, logger *slog.Logger) *Handler {
-	return &Handler{store: store, logger: logger}
+// New returns the surface's handler; limiter (nil for none) bounds each user's requests
+// a minute, answered with 429 TOO_MANY_REQUESTS as the Toloka API does.
+func New(store Store, logger *slog.Logger, limiter *httpserver.Limiter) *Handler {
+	return &Handler{store: store, logger: logger, limiter: limiter}
 }
 
 // authenticated accepts "OAuth <token>", "ApiKey <token>" and "Bearer <token>".
@@ -46,6 +49,11 @@ func (h *Handler) authenticated(next func(w http.ResponseWriter, r *http.Request
 		a, err := h.store.Authenticate(r.Context(), secret)
 		if err != nil {
 			h.error(w, r, err)
+			return
+		}
+		if ok, wait := h.limiter.Allow(strconv.FormatInt(a.User.ID, 10)); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+			h.fail(w, r, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "Too many requests", map[string]string{"interval": "MIN"})
 			return
 		}
 		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), a)))
