@@ -160,13 +160,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // baseURL is where links point: the configured public URL or the request's own origin.
-func (h *Handler) baseURL(r *http.Request) string {
-	if h.PublicURL != "" {
-		return h.PublicURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+func (h *Handler) baseURL(r *http.Request) string { return httpserver.Origin(r, h.PublicURL) }

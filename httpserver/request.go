@@ -136,3 +136,15 @@ func WriteJSON(w http.ResponseWriter, status int, body []byte) {
 	w.WriteHeader(status)
 	w.Write(body)
 }
+
+// Origin is where links to this server point: publicURL when it is set, else the
+// request's own scheme and host.
+func Origin(r *http.Request, publicURL string) string {
+	if publicURL != "" {
+		return publicURL
+	}
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}

@@ -326,18 +326,10 @@ func TestTervisCollectionStreams(t *testing.T) {
 			User struct{ UID string } `json:"user"`
 		}
 		s.do("GET", "/api/me", token, "").json(t, &me)
-		made := 0
-		err := db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
-			var batch []*projectd.Project
-			for ; made < n && len(batch) < 10000; made++ {
-				batch = append(batch, &projectd.Project{Name: fmt.Sprintf("tumbler %d", made), Owner: &projectd.User{Login: login},
-					Ext: json.RawMessage(`{"tervis":{"Status":1,"SiteCode":"TRV"}}`)})
-			}
-			return batch, nil
-		}, func(int) {})
-		if err != nil {
-			t.Fatal(err)
-		}
+		loadProjects(t, db, n, func(i int) *projectd.Project {
+			return &projectd.Project{Name: fmt.Sprintf("tumbler %d", i), Owner: &projectd.User{Login: login},
+				Ext: json.RawMessage(`{"tervis":{"Status":1,"SiteCode":"TRV"}}`)}
+		})
 		for _, accept := range []string{"application/json", "application/xml"} {
 			suffix := "}]"
 			if accept == "application/xml" {

@@ -118,15 +118,8 @@ func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (h *Handler) handleNoRoute(w http.ResponseWriter, r *http.Request) {
-	base := h.publicURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
-	h.fail(w, r, http.StatusNotFound, "No HTTP resource was found that matches the request URI '"+base+r.URL.RequestURI()+"'.", "")
+	uri := httpserver.Origin(r, h.publicURL) + r.URL.RequestURI()
+	h.fail(w, r, http.StatusNotFound, "No HTTP resource was found that matches the request URI '"+uri+"'.", "")
 }
 
 // invalidParameter is Web API's answer to a path value that does not bind.

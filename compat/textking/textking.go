@@ -152,13 +152,4 @@ func isParamError(err error) bool {
 }
 
 // base is the origin that links point at.
-func (h *Handler) base(r *http.Request) string {
-	if h.publicURL != "" {
-		return h.publicURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+func (h *Handler) base(r *http.Request) string { return httpserver.Origin(r, h.publicURL) }
