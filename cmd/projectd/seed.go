@@ -56,6 +56,10 @@ func (e *environment) seed(ctx context.Context, args []string) error {
 	if err := store.ImportUsers(ctx, users); err != nil {
 		return err
 	}
+	ids := make(map[string]int64, len(users)) // workspace members by login, for owners
+	for _, u := range users {
+		ids[u.Login] = u.ID
+	}
 	workspaces := make([]*projectd.Workspace, *nWorkspaces)
 	for i := range workspaces {
 		owner := users[i%len(users)]
@@ -81,7 +85,7 @@ func (e *environment) seed(ctx context.Context, args []string) error {
 	next := func() ([]*projectd.Project, error) {
 		batch := make([]*projectd.Project, 0, min(seedBatch, *nProjects-made))
 		for ; made < *nProjects && len(batch) < seedBatch; made++ {
-			batch = append(batch, seedProject(rng, made, *nProjects, users, workspaces, first, span, start))
+			batch = append(batch, seedProject(rng, made, *nProjects, users, ids, workspaces, first, span, start))
 		}
 		return batch, nil
 	}
@@ -94,7 +98,7 @@ func (e *environment) seed(ctx context.Context, args []string) error {
 }
 
 // seedProject makes the i-th of n synthetic projects.
-func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, workspaces []*projectd.Workspace, first time.Time, span time.Duration, now time.Time) *projectd.Project {
+func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, ids map[string]int64, workspaces []*projectd.Workspace, first time.Time, span time.Duration, now time.Time) *projectd.Project {
 	p := &projectd.Project{
 		Name:        fmt.Sprintf("%s %s %d", adjectives[rng.IntN(len(adjectives))], nouns[rng.IntN(len(nouns))], i+1),
 		Description: descriptions[rng.IntN(len(descriptions))],
@@ -107,7 +111,7 @@ func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, workspaces [
 	if len(workspaces) > 0 && rng.IntN(10) < 3 {
 		ws := workspaces[rng.IntN(len(workspaces))]
 		p.Workspace = ws.Name
-		p.Owner = &projectd.User{ID: userID(users, ws.Members[rng.IntN(len(ws.Members))].Login)}
+		p.Owner = &projectd.User{ID: ids[ws.Members[rng.IntN(len(ws.Members))].Login]}
 	} else {
 		p.Owner = &projectd.User{ID: users[rng.IntN(len(users))].ID}
 	}
@@ -118,15 +122,6 @@ func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, workspaces [
 		p.UpdatedAt = now
 	}
 	return p
-}
-
-func userID(users []*projectd.User, login string) int64 {
-	for _, u := range users {
-		if u.Login == login {
-			return u.ID
-		}
-	}
-	return users[0].ID
 }
 
 // seedExt gives each project the fields of one surface, in turn.
