@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"bytes"
 	"context"
+	"reflect"
 
 	"projectd"
 )
@@ -47,8 +48,8 @@ func moveCount(ctx context.Context, tx *Tx, from, to countKey) error {
 // or an admin. ok is false when the filter needs a real COUNT.
 func (db *DB) countedFast(ctx context.Context, a *projectd.Auth, f *projectd.ProjectFilter) (n int64, ok bool, err error) {
 	rest := *f
-	rest.OwnerID, rest.Ext = 0, nil
-	if f.OwnerID == 0 || !isZero(&rest) || (!a.User.IsAdmin() && a.User.ID != f.OwnerID) {
+	rest.OwnerID, rest.Ext = 0, nil // every other condition needs a real count
+	if f.OwnerID == 0 || !reflect.ValueOf(rest).IsZero() || (!a.User.IsAdmin() && a.User.ID != f.OwnerID) {
 		return 0, false, nil
 	}
 	q, args := "SELECT COALESCE(SUM(n), 0) FROM project_counts WHERE owner_id = ?", []any{f.OwnerID}
@@ -61,11 +62,4 @@ func (db *DB) countedFast(ctx context.Context, a *projectd.Auth, f *projectd.Pro
 	}
 	err = db.queryRow(ctx, q, args...).Scan(&n)
 	return n, true, err
-}
-
-func isZero(f *projectd.ProjectFilter) bool {
-	return f.Status == "" && f.Owner == "" && f.Name == "" && f.Workspace == "" && f.Q == "" &&
-		f.IDGt == nil && f.IDGte == nil && f.IDLt == nil && f.IDLte == nil &&
-		f.CreatedGt == nil && f.CreatedGte == nil && f.CreatedLt == nil && f.CreatedLte == nil &&
-		f.UpdatedGt == nil && f.UpdatedGte == nil && f.UpdatedLt == nil && f.UpdatedLte == nil
 }

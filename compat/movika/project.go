@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"projectd"
 	"projectd/httpserver"
@@ -111,11 +112,7 @@ func appendOptString(b []byte, s *string) []byte {
 	return httpserver.AppendString(b, *s)
 }
 
-func appendTime(b []byte, p *projectd.Project, updated bool) []byte {
-	t := p.CreatedAt
-	if updated {
-		t = p.UpdatedAt
-	}
+func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, timeLayout)
 	return append(b, '"')
@@ -183,10 +180,10 @@ func appendProject(b []byte, p *projectd.Project) []byte {
 	b = append(b, `],"modified":`...)
 	b = strconv.AppendBool(b, e.Modified)
 	b = append(b, `,"created":`...)
-	b = appendTime(b, p, false)
+	b = appendTime(b, p.CreatedAt)
 	b = append(b, `,"updatedBy":`...)
 	b = httpserver.AppendString(b, p.UpdatedBy.Email)
 	b = append(b, `,"updated":`...)
-	b = appendTime(b, p, true)
+	b = appendTime(b, p.UpdatedAt)
 	return append(b, '}')
 }
