@@ -192,16 +192,18 @@ func (h *Handler) handleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // projectID accepts the decimal ids this surface shows; anything else cannot exist.
-func projectID(r *http.Request) (string, bool) {
+func projectID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	n, err := strconv.ParseInt(id, 10, 64)
-	return id, err == nil && n > 0
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n < 1 {
+		return "", projectd.Errorf(projectd.ENOTFOUND, "no project %s", id)
+	}
+	return id, nil
 }
 
 func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
-	id, ok := projectID(r)
-	if !ok {
-		h.error(w, r, projectd.Errorf(projectd.ENOTFOUND, "no project %s", id))
+	id, err := projectID(r)
+	if err != nil {
+		h.error(w, r, err)
 		return
 	}
 	p, err := h.store.FindProject(r.Context(), id)
@@ -213,9 +215,9 @@ func (h *Handler) handleGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleReplace(w http.ResponseWriter, r *http.Request) {
-	id, ok := projectID(r)
-	if !ok {
-		h.error(w, r, projectd.Errorf(projectd.ENOTFOUND, "no project %s", id))
+	id, err := projectID(r)
+	if err != nil {
+		h.error(w, r, err)
 		return
 	}
 	form := h.readForm(w, r)
@@ -232,9 +234,9 @@ func (h *Handler) handleReplace(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleArchive(w http.ResponseWriter, r *http.Request) {
-	id, ok := projectID(r)
-	if !ok {
-		h.error(w, r, projectd.Errorf(projectd.ENOTFOUND, "no project %s", id))
+	id, err := projectID(r)
+	if err != nil {
+		h.error(w, r, err)
 		return
 	}
 	op, err := h.store.ArchiveProject(r.Context(), id)
