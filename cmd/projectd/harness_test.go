@@ -20,6 +20,7 @@ import (
 
 	"projectd/api"
 	"projectd/internal/testdb"
+	"projectd/sqlstore"
 )
 
 // testMasterKey is a fixed master key, so that tests do not write key files.
@@ -141,6 +142,28 @@ func (s *server) user(login string, admin bool) string {
 	}
 	s.cli(args...)
 	return strings.TrimSpace(s.cli("token", "create", "--login", login))
+}
+
+// uid returns the uid of the user a token stands for.
+func (s *server) uid(token string) string {
+	s.t.Helper()
+	var me struct {
+		User struct{ UID string } `json:"user"`
+	}
+	s.do("GET", "/api/me", token, "").json(s.t, &me)
+	return me.User.UID
+}
+
+// openStore opens the store under dsn directly, for loads a test does not make through
+// the API; it is closed when the test ends.
+func openStore(t *testing.T, dsn string) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 var (

@@ -306,11 +306,7 @@ func TestNCPRules(t *testing.T) {
 		}
 		g.do("GET", item, "").ncpError(t, 404, "10404")
 		// At most 1,000 projects in a workspace through this surface.
-		db, err := sqlstore.Open(context.Background(), s.dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := openStore(t, s.dsn)
 		var now struct {
 			Result struct{ TotalCount int } `json:"result"`
 		}
@@ -336,11 +332,7 @@ func TestNCPListStreams(t *testing.T) {
 	s := startServer(t, dsn)
 	s.user("ann", false)
 	g := newSigner(t, s, "ann")
-	db, err := sqlstore.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dsn)
 	peaks := map[int]uint64{}
 	for _, n := range []int{1000, 100_000} {
 		name := fmt.Sprintf("w%d", n)

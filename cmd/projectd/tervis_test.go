@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"projectd"
 	"projectd/internal/testdb"
-	"projectd/sqlstore"
 	"regexp"
 	"slices"
 	"strings"
@@ -86,12 +84,9 @@ func (s *server) tervis(path, token string, headers ...string) *response {
 func TestTervisSampleJSON(t *testing.T) {
 	forEachFlavour(t, func(t *testing.T, s *server) {
 		token := s.user("ann", false)
-		var me struct {
-			User struct{ UID string } `json:"user"`
-		}
-		s.do("GET", "/api/me", token, "").json(t, &me)
+		meUID := s.uid(token)
 		loadTervisSample(t, s, token)
-		r := s.tervis("/projects/GetUserProjects/"+me.User.UID, token)
+		r := s.tervis("/projects/GetUserProjects/"+meUID, token)
 		if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 			t.Fatalf("%d %s", r.StatusCode, r.Header.Get("Content-Type"))
 		}
@@ -111,21 +106,21 @@ func TestTervisSampleJSON(t *testing.T) {
 		date := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}\+00:00$`)
 		for _, p := range got {
 			m := p.(map[string]any)
-			if m["UserID"] != me.User.UID || !date.MatchString(m["CreatedDate"].(string)) || !date.MatchString(m["ModifiedDate"].(string)) ||
+			if m["UserID"] != meUID || !date.MatchString(m["CreatedDate"].(string)) || !date.MatchString(m["ModifiedDate"].(string)) ||
 				!regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(m["Id"].(string)) {
 				t.Errorf("core members: %v %v %v %v", m["Id"], m["UserID"], m["CreatedDate"], m["ModifiedDate"])
 			}
 		}
 		// text/json and text/html are JSON too.
 		for _, accept := range []string{"text/json", "text/html", "application/json"} {
-			if r := s.tervis("/projects/GetUserProjects/"+me.User.UID, token, "Accept", accept); r.StatusCode != 200 || r.body[0] != '[' {
+			if r := s.tervis("/projects/GetUserProjects/"+meUID, token, "Accept", accept); r.StatusCode != 200 || r.body[0] != '[' {
 				t.Errorf("Accept %s: %d %.20s", accept, r.StatusCode, r.body)
 			}
 		}
 		// A project with nothing in ext.tervis: nulls, false and 0.
 		s.create(token, `{"name":"bare"}`)
 		var all []map[string]any
-		s.tervis("/projects/GetUserProjects/"+me.User.UID, token).json(t, &all)
+		s.tervis("/projects/GetUserProjects/"+meUID, token).json(t, &all)
 		bare := all[2]
 		if bare["Product"] != nil || bare["Stamps"] != nil || bare["BackgroundId"] != nil || bare["ExpiryDate"] != nil ||
 			bare["IsCSREditing"] != false || bare["Status"] != float64(0) || bare["ArtboardFlatImage"] != nil || len(bare) != 50 {
@@ -164,13 +159,10 @@ func (e xmlElement) child(name string) xmlElement {
 func TestTervisSampleXML(t *testing.T) {
 	forEachFlavour(t, func(t *testing.T, s *server) {
 		token := s.user("ann", false)
-		var me struct {
-			User struct{ UID string } `json:"user"`
-		}
-		s.do("GET", "/api/me", token, "").json(t, &me)
+		meUID := s.uid(token)
 		loadTervisSample(t, s, token)
 		for _, accept := range []string{"application/xml", "text/xml"} {
-			r := s.tervis("/projects/GetUserProjects/"+me.User.UID, token, "Accept", accept)
+			r := s.tervis("/projects/GetUserProjects/"+meUID, token, "Accept", accept)
 			if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), accept) {
 				t.Fatalf("%s: %d %s", accept, r.StatusCode, r.Header.Get("Content-Type"))
 			}
@@ -226,13 +218,13 @@ func TestTervisSampleXML(t *testing.T) {
 			}
 			if p.child("ArtboardFlatImage").Text != "QEA=" || p.child("Price").Text != "" || product.child("Price").Text != "5.1" ||
 				p.child("IsOrderProjectExpired").Text != "false" || p.child("ExpiryDate").Text != "2026-08-01T16:37:19.0768116+00:00" ||
-				p.child("UserID").Text != me.User.UID {
+				p.child("UserID").Text != meUID {
 				t.Errorf("values: %q %q %q %q", p.child("ArtboardFlatImage").Text, product.child("Price").Text, p.child("ExpiryDate").Text, p.child("UserID").Text)
 			}
 		}
 		// A bare project: nulls as i:nil.
 		s.create(token, `{"name":"bare"}`)
-		r := s.tervis("/projects/GetUserProjects/"+me.User.UID, token, "Accept", "application/xml")
+		r := s.tervis("/projects/GetUserProjects/"+meUID, token, "Accept", "application/xml")
 		var root xmlElement
 		xml.Unmarshal(r.body, &root)
 		bare := root.Children[2]
@@ -247,10 +239,7 @@ func TestTervisRoutesAndErrors(t *testing.T) {
 		ann := s.user("ann", false)
 		bob := s.user("bob", false)
 		ada := s.user("ada", true)
-		var me struct {
-			User struct{ UID string } `json:"user"`
-		}
-		s.do("GET", "/api/me", ann, "").json(t, &me)
+		meUID := s.uid(ann)
 		s.create(ann, `{"name":"Mug","ext":{"tervis":{"Status":5}}}`)
 		s.create(ann, `{"name":"Mug","ext":{"tervis":{"Status":2}}}`)
 		s.create(ann, `{"name":"Cup","ext":{"tervis":{"Status":5}}}`)
@@ -264,7 +253,7 @@ func TestTervisRoutesAndErrors(t *testing.T) {
 		if len(list) != 0 {
 			t.Fatalf("status 0: %v", list)
 		}
-		s.tervis("/projects/GetUserProjects/"+me.User.UID, ada).json(t, &list)
+		s.tervis("/projects/GetUserProjects/"+meUID, ada).json(t, &list)
 		if len(list) != 3 {
 			t.Fatalf("an admin reads ann's: %d", len(list))
 		}
@@ -276,9 +265,9 @@ func TestTervisRoutesAndErrors(t *testing.T) {
 				t.Fatalf("got %d %s, want %d %q", r.StatusCode, r.body, status, message)
 			}
 		}
-		httpError(s.tervis("/projects/GetUserProjects/"+me.User.UID, bob), 403, "Authorization has been denied for this request.", "")
-		httpError(s.tervis("/projects/GetUserProjects/"+me.User.UID, ""), 401, "Authorization has been denied for this request.", "")
-		httpError(s.tervis("/projects/GetUserProjects/"+me.User.UID, "pd_nope"), 401, "Authorization has been denied for this request.", "")
+		httpError(s.tervis("/projects/GetUserProjects/"+meUID, bob), 403, "Authorization has been denied for this request.", "")
+		httpError(s.tervis("/projects/GetUserProjects/"+meUID, ""), 401, "Authorization has been denied for this request.", "")
+		httpError(s.tervis("/projects/GetUserProjects/"+meUID, "pd_nope"), 401, "Authorization has been denied for this request.", "")
 		httpError(s.tervis("/projects/GetUserProjects/not-a-guid", ann), 400, "The request is invalid.", "'userID'")
 		httpError(s.tervis("/projects/five/name/Mug", ann), 400, "The request is invalid.", "'status'")
 		httpError(s.tervis("/projects/nothing/here", ann), 404, "No HTTP resource was found that matches the request URI '"+s.base+"/projects/nothing/here'.", "")
@@ -286,7 +275,7 @@ func TestTervisRoutesAndErrors(t *testing.T) {
 		if r.StatusCode != 400 || !bytes.HasPrefix(r.body, []byte("<Error><Message>The request is invalid.</Message><MessageDetail>")) {
 			t.Fatalf("xml error: %d %s", r.StatusCode, r.body)
 		}
-		r = s.tervis("/projects/GetUserProjects/"+me.User.UID, "", "Accept", "text/xml")
+		r = s.tervis("/projects/GetUserProjects/"+meUID, "", "Accept", "text/xml")
 		if r.StatusCode != 401 || string(r.body) != "<Error><Message>Authorization has been denied for this request.</Message></Error>" {
 			t.Fatalf("xml 401: %d %s", r.StatusCode, r.body)
 		}
@@ -313,19 +302,12 @@ func TestTervisRoutesAndErrors(t *testing.T) {
 func TestTervisCollectionStreams(t *testing.T) {
 	dsn := testdb.Flavours[0].New(t)
 	s := startServer(t, dsn)
-	db, err := sqlstore.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dsn)
 	peaks := map[int]uint64{}
 	for _, n := range []int{1000, 100_000} {
 		login := fmt.Sprintf("user%d", n)
 		token := s.user(login, false)
-		var me struct {
-			User struct{ UID string } `json:"user"`
-		}
-		s.do("GET", "/api/me", token, "").json(t, &me)
+		meUID := s.uid(token)
 		loadProjects(t, db, n, func(i int) *projectd.Project {
 			return &projectd.Project{Name: fmt.Sprintf("tumbler %d", i), Owner: &projectd.User{Login: login},
 				Ext: json.RawMessage(`{"tervis":{"Status":1,"SiteCode":"TRV"}}`)}
@@ -335,7 +317,7 @@ func TestTervisCollectionStreams(t *testing.T) {
 			if accept == "application/xml" {
 				suffix = "</Project></ArrayOfProject>"
 			}
-			peak, size := streamPeak(t, s.base+"/projects/GetUserProjects/"+me.User.UID, []string{"Authorization", "Bearer " + token, "Accept", accept}, suffix)
+			peak, size := streamPeak(t, s.base+"/projects/GetUserProjects/"+meUID, []string{"Authorization", "Bearer " + token, "Accept", accept}, suffix)
 			peaks[n] = max(peaks[n], peak)
 			t.Logf("%d projects as %s: %d bytes answered, peak heap growth %d KiB", n, accept, size, peak>>10)
 		}
