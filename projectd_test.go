@@ -96,3 +96,42 @@ func TestSortValue(t *testing.T) {
 		t.Fatalf("got %#v, want %#v", got, want)
 	}
 }
+
+// JSONObject and JSONString must read every input as encoding/json does.
+var jsonSamples = []string{
+	`{}`, ` { } `, `{"a":1}`, `{"a" : "b" , "c":[1,{"d":"}"}],"e":{"f":"]\"x"}}`,
+	`{"a":"x","a":"y"}`, `{"\u0061b":true,"c\"d":null}`, "{\n\t\"a\": -1.5e3\n}",
+	`{"s":"caf\u00e9 \\ done"}`, `{"k":"naïve"}`, `[1]`, `null`, `"str"`, `{`, `{"a":}`,
+	`{"a":1,}`, `{"a":1} x`, ``, `{"a":"` + "\x01" + `"}`, "{\"a\":\"\xff\"}",
+}
+
+func FuzzJSONObject(f *testing.F) {
+	for _, s := range jsonSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want map[string]json.RawMessage
+		wantErr := json.Unmarshal([]byte(s), &want) != nil || want == nil
+		got, err := projectd.JSONObject([]byte(s))
+		if (err != nil) != wantErr {
+			t.Fatalf("JSONObject(%q) error %v, encoding/json error %v", s, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("JSONObject(%q) = %q, encoding/json %q", s, got, want)
+		}
+	})
+}
+
+func FuzzJSONString(f *testing.F) {
+	for _, s := range append(jsonSamples, `"plain"`, `"tab\there"`, `"a\"b"`, `"\ud83d\ude00"`, `"x`, `"` + "\xff" + `"`, `1`) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want string
+		wantOK := json.Unmarshal([]byte(s), &want) == nil
+		got, ok := projectd.JSONString([]byte(s))
+		if ok != wantOK || ok && got != want {
+			t.Fatalf("JSONString(%q) = %q, %v; encoding/json %q, %v", s, got, ok, want, wantOK)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"reflect"
 
 	"projectd"
@@ -17,7 +18,14 @@ type countKey struct {
 func keyOf(p *projectd.Project) countKey {
 	var state string
 	if bytes.Contains(p.Ext, []byte(`"textking"`)) { // most projects have no TextKing state: no need to parse
-		state, _ = projectd.ExtValue(p.Ext, "textking.state").(string)
+		var ext struct {
+			TextKing struct {
+				State json.RawMessage `json:"state"`
+			} `json:"textking"`
+		}
+		if json.Unmarshal(p.Ext, &ext) == nil {
+			state, _ = projectd.JSONString(ext.TextKing.State)
+		}
 	}
 	if state == "" {
 		state = projectd.IndexedExtPaths["textking.state"].Default.(string)

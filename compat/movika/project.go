@@ -44,8 +44,8 @@ var fieldRules = map[string]struct {
 // ValidateExt checks ext.movika on every write, whichever API makes it: types, enum
 // ranges and absolute URIs.
 func ValidateExt(ns json.RawMessage) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(ns, &fields); err != nil {
+	fields, err := projectd.JSONObject(ns)
+	if err != nil {
 		return projectd.Invalid("", "ext.movika must be an object")
 	}
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
@@ -64,13 +64,15 @@ func ValidateExt(ns json.RawMessage) error {
 		ok := true
 		switch rule.kind {
 		case "uri":
-			ok = json.Unmarshal(raw, &s) == nil
+			s, ok = projectd.JSONString(raw)
 			u, err := url.Parse(s)
 			ok = ok && err == nil && u.Scheme != "" && u.Host != ""
 		case "string":
-			ok = json.Unmarshal(raw, &s) == nil && len(s) <= 10000
+			s, ok = projectd.JSONString(raw)
+			ok = ok && len(s) <= 10000
 		case "name":
-			ok = json.Unmarshal(raw, &s) == nil && s != "" && len(s) <= 256
+			s, ok = projectd.JSONString(raw)
+			ok = ok && s != "" && len(s) <= 256
 		case "enum":
 			ok = json.Unmarshal(raw, &n) == nil && n >= 0 && n <= rule.max && !bytes.ContainsAny(raw, ".eE")
 		case "enums":

@@ -33,8 +33,8 @@ type ext struct {
 
 // ValidateExt checks ext.maiu on every write, whichever API makes it.
 func ValidateExt(ns json.RawMessage) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(ns, &fields); err != nil {
+	fields, err := projectd.JSONObject(ns)
+	if err != nil {
 		return projectd.Invalid("", "ext.maiu must be an object")
 	}
 	for _, name := range slices.Sorted(maps.Keys(fields)) {

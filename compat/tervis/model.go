@@ -109,8 +109,8 @@ func ValidateExt(ns json.RawMessage) error {
 }
 
 func validate(typ string, raw json.RawMessage, path string) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+	fields, err := projectd.JSONObject(raw)
+	if err != nil {
 		return projectd.Invalid(trim(path), "%s must be an object", orRoot(path))
 	}
 	members := model[typ]
@@ -138,8 +138,7 @@ func validateValue(m member, raw json.RawMessage, field string) error {
 		}
 		return nil
 	}
-	var s string
-	isString := json.Unmarshal(raw, &s) == nil
+	s, isString := projectd.JSONString(raw)
 	bad := func(want string) error { return projectd.Invalid(field, "%s must be %s", field, want) }
 	switch m.kind {
 	case kGUID:

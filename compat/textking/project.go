@@ -53,8 +53,8 @@ var extKinds = map[string]string{
 
 // ValidateExt checks ext.textking on every write, whichever API makes it.
 func ValidateExt(ns json.RawMessage) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(ns, &fields); err != nil {
+	fields, err := projectd.JSONObject(ns)
+	if err != nil {
 		return projectd.Invalid("", "ext.textking must be an object")
 	}
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
@@ -66,8 +66,7 @@ func ValidateExt(ns json.RawMessage) error {
 		if string(raw) == "null" {
 			continue
 		}
-		var s string
-		isString := json.Unmarshal(raw, &s) == nil
+		s, isString := projectd.JSONString(raw)
 		_, numErr := strconv.ParseFloat(string(raw), 64)
 		isNumber := !isString && numErr == nil
 		ok := true

@@ -38,8 +38,8 @@ func checkField(name string, raw json.RawMessage) (code, message string) {
 	isObject := len(raw) > 0 && raw[0] == '{'
 	switch fieldKinds[name] {
 	case "string":
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		s, ok := projectd.JSONString(raw)
+		if !ok {
 			return "INVALID_VALUE", name + " must be a string"
 		}
 		if utf8.RuneCountInString(s) > projectd.MaxDescriptionLen {
@@ -62,9 +62,7 @@ func checkField(name string, raw json.RawMessage) (code, message string) {
 			return "VALUE_LESS_THAN_MIN", name + " must be at least 1"
 		}
 	case "issuing_type":
-		var s string
-		json.Unmarshal(raw, &s)
-		if s != "AUTOMATED" && s != "MAP_SELECTOR" {
+		if s, _ := projectd.JSONString(raw); s != "AUTOMATED" && s != "MAP_SELECTOR" {
 			return "UNKNOWN_ENUM_VALUE", name + " must be AUTOMATED or MAP_SELECTOR"
 		}
 	case "task_spec":
@@ -88,8 +86,8 @@ func checkField(name string, raw json.RawMessage) (code, message string) {
 
 // ValidateExt checks ext.tasks on every write, whichever API makes it.
 func ValidateExt(ns json.RawMessage) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(ns, &fields); err != nil {
+	fields, err := projectd.JSONObject(ns)
+	if err != nil {
 		return projectd.Invalid("", "ext.tasks must be an object")
 	}
 	for _, name := range sortedNames(fields) {
