@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"projectd/internal/testdb"
 	"strings"
 	"syscall"
@@ -123,4 +127,76 @@ func TestKillKeepsAcknowledgedWrites(t *testing.T) {
 		}
 		t.Logf("%d acknowledged writes survived SIGKILL", len(ids))
 	})
+}
+
+// TestKilledSeedLeavesStoreAsItWas kills seed in the middle of its bulk load, which runs
+// with a rollback journal on SQLite, and checks that the store comes back as it was before
+// the load (in WAL mode, whole, without the load's projects) and takes the next seed.
+func TestKilledSeedLeavesStoreAsItWas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "projectd.db")
+	dsn := "sqlite:" + path
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "seed", "--db", dsn, "--users", "5", "--workspaces", "1", "--projects", "5000000")
+	cmd.Env = append(os.Environ(), "PROJECTD_TEST_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Kill it once the progress bar shows projects written (or after at most 30 s).
+	seen := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := stderr.Read(buf)
+			if strings.Contains(string(buf[:n]), "0000/5000000") {
+				close(seen)
+				io.Copy(io.Discard, stderr)
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-seen:
+	case <-time.After(30 * time.Second):
+		t.Fatal("seed showed no progress")
+	}
+	if _, err := os.Stat(path + "-journal"); err != nil {
+		t.Errorf("the load into an empty store should run with a rollback journal: %v", err)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	openStore(t, dsn).Close() // the store opens as serve would after the kill
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var projects, users int
+	if err := raw.QueryRow("SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM users)").Scan(&projects, &users); err != nil || projects != 0 || users != 5 {
+		t.Fatalf("after the killed load: %d projects, %d users, %v; want 0 and the 5 users made before the load", projects, users, err)
+	}
+	for pragma, want := range map[string]string{"journal_mode": "wal", "integrity_check": "ok"} {
+		var got string
+		if err := raw.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", pragma, got, err, want)
+		}
+	}
+	var out, errs bytes.Buffer
+	if err := run(context.Background(), []string{"seed", "--db", dsn, "--users", "3", "--projects", "3000"}, os.Getenv, nil, &out, &errs); err != nil {
+		t.Fatalf("seed after the kill: %v\n%s", err, errs.String())
+	}
+	var mode string
+	if err := raw.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("after a load the store is in %q mode, %v; want wal", mode, err)
+	}
+	if _, err := os.Stat(path + "-journal"); !os.IsNotExist(err) {
+		t.Errorf("a rollback journal is left after the load: %v", err)
+	}
 }
