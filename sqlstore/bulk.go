@@ -153,7 +153,7 @@ func (db *DB) ImportProjects(ctx context.Context, projects []*projectd.Project) 
 		if err := l.flushCounts(ctx); err != nil {
 			return err
 		}
-		return db.syncIdentity(ctx, tx, "projects")
+		return l.syncProjectIDs(ctx)
 	})
 }
 
@@ -223,7 +223,7 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 		if err := db.buildIndexes(ctx, tx, rebuild); err != nil {
 			return err
 		}
-		return db.syncIdentity(ctx, tx, "projects")
+		return l.syncProjectIDs(ctx)
 	})
 }
 
@@ -404,10 +404,11 @@ func (db *DB) prepareRows(projects []*projectd.Project) ([]preparedRow, error) {
 // loader inserts prepared rows in a transaction, resolving logins and workspace names
 // and adding up what the rows add to project_counts.
 type loader struct {
-	tx         *Tx
-	users      loginCache
-	workspaces workspaceCache
-	counts     map[countKey]int
+	tx          *Tx
+	explicitIDs bool // some rows came with ids of their own
+	users       loginCache
+	workspaces  workspaceCache
+	counts      map[countKey]int
 }
 
 func newLoader(tx *Tx) *loader {
@@ -430,6 +431,16 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 		return nil
 	}
 	withIDs := rows[0].p.ID != 0
+	if withIDs {
+		l.explicitIDs = true
+	} else if first, err := l.tx.db.projectIDs(ctx, len(rows)); err != nil {
+		return err
+	} else if first != 0 { // PostgreSQL: ids from a reserved range
+		for i, r := range rows {
+			r.p.ID = first + int64(i)
+		}
+		withIDs = true
+	}
 	cols := "uid, name, description, status, owner_id, workspace_id, created_at, updated_at, created_by, updated_by, version, ext"
 	marks := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	if withIDs {
@@ -478,6 +489,17 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 		}
 	}
 	return nil
+}
+
+// syncProjectIDs moves PostgreSQL's project id blocks past the ids that rows brought, and
+// makes this process reserve a new block (other processes find out when an insert fails).
+func (l *loader) syncProjectIDs(ctx context.Context) error {
+	if !l.explicitIDs || l.tx.db.dialect != postgresDialect {
+		return nil
+	}
+	l.tx.db.forgetProjectIDs()
+	_, err := l.tx.exec(ctx, "UPDATE id_blocks SET next = GREATEST(next, (SELECT MAX(id) + 1 FROM projects)) WHERE name = 'projects'")
+	return err
 }
 
 // syncIdentity moves a PostgreSQL identity past ids that were inserted explicitly.

@@ -45,10 +45,11 @@ type DB struct {
 	// TokenCacheTTL is how long a verified token is trusted without asking the database.
 	TokenCacheTTL time.Duration
 
-	stmts  sync.Map // query text -> *sql.Stmt on the read pool
-	nstmts int
-	mu     sync.Mutex
-	tokens tokenCache
+	projectIDBlock idBlock
+	stmts          sync.Map // query text -> *sql.Stmt on the read pool
+	nstmts         int
+	mu             sync.Mutex
+	tokens         tokenCache
 }
 
 // Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") and migrates its

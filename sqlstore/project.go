@@ -162,15 +162,17 @@ func (db *DB) CreateProject(ctx context.Context, c *projectd.ProjectCreate) (*pr
 		return nil, err
 	}
 	var p *projectd.Project
-	err = db.inTx(ctx, func(tx *Tx) error {
-		p, err = db.createProject(ctx, tx, a, c, ext)
-		return err
+	err = db.withProjectIDs(ctx, 1, func(id int64) error {
+		return db.inTx(ctx, func(tx *Tx) error {
+			p, err = db.createProject(ctx, tx, a, c, ext, id)
+			return err
+		})
 	})
 	return p, err
 }
 
-// createProject inserts a validated project in tx.
-func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string) (*projectd.Project, error) {
+// createProject inserts a validated project in tx, with the id from projectIDs.
+func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string, id int64) (*projectd.Project, error) {
 	status := c.Status
 	if status == "" {
 		status = projectd.StatusActive
@@ -189,11 +191,10 @@ func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *pr
 			return nil, err
 		}
 	}
-	var id int64
-	err = tx.queryRow(ctx, `INSERT INTO projects (uid, name, description, status, owner_id, workspace_id,
+	err = tx.queryRow(ctx, `INSERT INTO projects (id, uid, name, description, status, owner_id, workspace_id,
 			created_at, updated_at, created_by, updated_by, version, ext)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
-		uuid.Must(uuid.NewV7()).String(), c.Name, c.Description, status, ownerID, workspaceID, now, now, a.User.ID, a.User.ID, ext).Scan(&id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+		nullID(id), uuid.Must(uuid.NewV7()).String(), c.Name, c.Description, status, ownerID, workspaceID, now, now, a.User.ID, a.User.ID, ext).Scan(&id)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"projectd"
 	"projectd/internal/testdb"
 	"projectd/sqlstore"
@@ -864,4 +866,96 @@ func TestSessions(t *testing.T) {
 		wantCode(t, err, projectd.EUNAUTHORIZED, "")
 		wantCode(t, db.CheckAppKey(ctx, "ak_nope"), projectd.EUNAUTHORIZED, "")
 	})
+}
+
+// TestProjectIDsAcrossProcesses runs two stores on one PostgreSQL database, as two
+// replicas of serve would: ids from their blocks never collide, each store's ids rise in
+// the order it creates projects, and an import with ids of its own inside another
+// store's block makes that store move to a new block instead of failing.
+func TestProjectIDsAcrossProcesses(t *testing.T) {
+	dsn := testdb.Flavours[1].New(t) // PostgreSQL; SQLite has one writer and its rowids
+	open := func() *sqlstore.DB {
+		db, err := sqlstore.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		db.Ext = projectd.ExtValidators{}
+		return db
+	}
+	a, b := open(), open()
+	f := newFixture(t, a) // its workspace made 0 projects: no ids taken yet
+	seen := map[int64]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for s, db := range []*sqlstore.DB{a, b} {
+		for w := 0; w < 3; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var last int64
+				for i := 0; i < 80; i++ {
+					p, err := db.CreateProject(f.ann, &projectd.ProjectCreate{Name: fmt.Sprintf("s%d-w%d-%d", s, w, i)})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					if other, dup := seen[p.ID]; dup {
+						t.Errorf("id %d given to %s and %s", p.ID, other, p.Name)
+					}
+					seen[p.ID] = p.Name
+					mu.Unlock()
+					if p.ID <= last {
+						t.Errorf("store %d gave id %d after %d", s, p.ID, last)
+					}
+					last = p.ID
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if len(seen) != 480 {
+		t.Fatalf("%d distinct ids for 480 projects", len(seen))
+	}
+	// 480 ids, 240 a store: each store reserved three blocks of 100, one UPDATE each.
+	for id := range seen {
+		if id < 1 || id > 600 {
+			t.Errorf("id %d outside the six blocks of 100 reserved", id)
+		}
+	}
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var reserved int64
+	if err := conn.QueryRow(context.Background(), "SELECT next FROM id_blocks WHERE name = 'projects'").Scan(&reserved); err != nil || reserved != 601 {
+		t.Fatalf("id_blocks.next = %d, %v; want 601 after six blocks of 100", reserved, err)
+	}
+
+	// b holds the rest of its third block; an import through a takes ids at its start.
+	next, _ := b.CreateProject(f.ann, &projectd.ProjectCreate{Name: "probe"})
+	imported := []*projectd.Project{
+		{ID: next.ID + 1, Name: "imported 1", Owner: f.users["ann"]},
+		{ID: next.ID + 2, Name: "imported 2", Owner: f.users["ann"]},
+	}
+	if err := a.ImportProjects(context.Background(), imported); err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.CreateProject(f.ann, &projectd.ProjectCreate{Name: "after the import"})
+	if err != nil {
+		t.Fatalf("create after an import into this store's block: %v", err)
+	}
+	if p.ID <= next.ID+2 {
+		t.Fatalf("after the import b gave id %d; want one past the imported %d", p.ID, next.ID+2)
+	}
+	// A load without ids takes a range of its own, past everything above.
+	batch := []*projectd.Project{{Name: "l1", Owner: f.users["ann"]}, {Name: "l2", Owner: f.users["ann"]}}
+	if err := a.ImportProjects(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	if batch[1].ID != batch[0].ID+1 || batch[0].ID <= p.ID {
+		t.Fatalf("loaded ids %d, %d after %d", batch[0].ID, batch[1].ID, p.ID)
+	}
 }

@@ -50,25 +50,31 @@ func (db *DB) CreateWorkspace(ctx context.Context, name string, members []projec
 	}
 	now := micros(db.now())
 	var id int64
-	err = db.inTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `INSERT INTO workspaces (name, created_at, created_by, updated_at, updated_by)
+	err = db.withProjectIDs(ctx, len(projects), func(firstID int64) error {
+		return db.inTx(ctx, func(tx *Tx) error {
+			err := tx.queryRow(ctx, `INSERT INTO workspaces (name, created_at, created_by, updated_at, updated_by)
 			VALUES (?, ?, ?, ?, ?) RETURNING id`, name, now, a.User.ID, now, a.User.ID).Scan(&id)
-		if isUniqueViolation(err) {
-			return &projectd.Error{Code: projectd.ECONFLICT, Field: "name", Message: "workspace " + name + " exists"}
-		} else if err != nil {
-			return err
-		}
-		for _, login := range order {
-			if err := setMember(ctx, tx, id, login, roles[login]); err != nil {
+			if isUniqueViolation(err) {
+				return &projectd.Error{Code: projectd.ECONFLICT, Field: "name", Message: "workspace " + name + " exists"}
+			} else if err != nil {
 				return err
 			}
-		}
-		for i, c := range projects {
-			if _, err := db.createProject(ctx, tx, a, c, exts[i]); err != nil {
-				return err
+			for _, login := range order {
+				if err := setMember(ctx, tx, id, login, roles[login]); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			for i, c := range projects {
+				projectID := int64(0) // SQLite's
+			if firstID != 0 {
+				projectID = firstID + int64(i)
+			}
+			if _, err := db.createProject(ctx, tx, a, c, exts[i], projectID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
