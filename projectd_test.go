@@ -123,7 +123,7 @@ func FuzzJSONObject(f *testing.F) {
 }
 
 func FuzzJSONString(f *testing.F) {
-	for _, s := range append(jsonSamples, `"plain"`, `"tab\there"`, `"a\"b"`, `"\ud83d\ude00"`, `"x`, `"` + "\xff" + `"`, `1`) {
+	for _, s := range append(jsonSamples, `"plain"`, `"tab\there"`, `"a\"b"`, `"\ud83d\ude00"`, `"x`, `"`+"\xff"+`"`, `1`) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

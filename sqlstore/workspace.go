@@ -66,10 +66,10 @@ func (db *DB) CreateWorkspace(ctx context.Context, name string, members []projec
 			}
 			for i, c := range projects {
 				projectID := int64(0) // SQLite's
-			if firstID != 0 {
-				projectID = firstID + int64(i)
-			}
-			if _, err := db.createProject(ctx, tx, a, c, exts[i], projectID); err != nil {
+				if firstID != 0 {
+					projectID = firstID + int64(i)
+				}
+				if _, err := db.createProject(ctx, tx, a, c, exts[i], projectID); err != nil {
 					return err
 				}
 			}
