@@ -28,7 +28,7 @@ const testMasterKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 // server is a projectd started through run, as main starts it.
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	dsn    string
 	getenv func(string) string
@@ -57,7 +57,7 @@ func forEachFlavour(t *testing.T, test func(t *testing.T, s *server), serveArgs 
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServer runs "projectd serve" on dsn and waits until /healthz answers.
-func startServer(t *testing.T, dsn string, serveArgs ...string) *server {
+func startServer(t testing.TB, dsn string, serveArgs ...string) *server {
 	t.Helper()
 	env := map[string]string{"PROJECTD_DB": dsn, "PROJECTD_MASTER_KEY": testMasterKey}
 	s := &server{t: t, dsn: dsn, getenv: func(k string) string { return env[k] }, stdout: &syncBuffer{}}
@@ -173,7 +173,7 @@ var (
 )
 
 // openAPI loads and validates the native API's OpenAPI document once.
-func openAPI(t *testing.T) routers.Router {
+func openAPI(t testing.TB) routers.Router {
 	openAPIOnce.Do(func() {
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(api.OpenAPIDocument())
@@ -199,7 +199,7 @@ type response struct {
 	body []byte
 }
 
-func (r *response) json(t *testing.T, v any) {
+func (r *response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("%s: %v", r.body, err)
