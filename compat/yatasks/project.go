@@ -66,8 +66,8 @@ func checkField(name string, raw json.RawMessage) (code, message string) {
 			return "UNKNOWN_ENUM_VALUE", name + " must be AUTOMATED or MAP_SELECTOR"
 		}
 	case "task_spec":
-		var spec map[string]json.RawMessage
-		if !isObject || json.Unmarshal(raw, &spec) != nil {
+		spec, err := projectd.JSONObject(raw)
+		if !isObject || err != nil {
 			return "INVALID_VALUE", "task_spec must be an object"
 		}
 		for _, part := range []string{"input_spec", "output_spec"} {
