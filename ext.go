@@ -15,8 +15,9 @@ var ExtNamespaces = []string{"movika", "tasks", "maiu", "textking", "tervis"}
 
 // ExtValidators check the namespace each surface owns; a namespace without a validator
 // only has to be a JSON object whose indexed paths (IndexedExtPaths) hold values of their
-// kind. A validator must check those paths of its namespace itself. The field in a
-// returned error is relative to the namespace.
+// kind. A validator must check those paths of its namespace itself. Validate hands it a
+// JSON object that it has already checked is valid JSON (so JSONMembers can split it).
+// The field in a returned error is relative to the namespace.
 type ExtValidators map[string]func(ns json.RawMessage) error
 
 // Validate checks a whole ext document: a JSON object of at most 256 KiB of valid UTF-8
@@ -82,13 +83,17 @@ var IndexedExtPaths = map[string]ExtIndex{
 	"maiu.isBaseProject":    {ExtBool, false},
 }
 
+// indexedPathsSorted are the keys of IndexedExtPaths in order, so that the first of
+// several bad values is always the same one.
+var indexedPathsSorted = sortedKeys(IndexedExtPaths)
+
 // checkIndexedTypes rejects an ext whose indexed paths hold values of the wrong type, in
 // the namespaces that have no validator of their own (a surface's validator checks them
 // as part of its namespace). It reads each namespace at most once: this runs on every
 // write, and on every row of an import.
 func checkIndexedTypes(top map[string]json.RawMessage, validated ExtValidators) error {
 	namespaces := map[string]map[string]json.RawMessage{}
-	for _, path := range sortedKeys(IndexedExtPaths) {
+	for _, path := range indexedPathsSorted {
 		ns, key, _ := strings.Cut(path, ".")
 		raw, ok := top[ns]
 		if !ok || validated[ns] != nil {
@@ -96,7 +101,7 @@ func checkIndexedTypes(top map[string]json.RawMessage, validated ExtValidators) 
 		}
 		fields, seen := namespaces[ns]
 		if !seen {
-			fields, _ = JSONObject(raw) // not an object: reported by the caller
+			fields, _ = JSONMembers(raw) // not an object: reported by the caller
 			namespaces[ns] = fields
 		}
 		v, ok := fields[key]
@@ -234,24 +239,52 @@ func JSONObject(raw []byte) (map[string]json.RawMessage, error) {
 	if !json.Valid(raw) {
 		return nil, errNotObject
 	}
+	return JSONMembers(raw)
+}
+
+// JSONMembers is JSONObject for input already known to be valid JSON, such as the
+// namespace that Validate hands a validator: it checks the object's shape, not its values.
+// On any input it returns an error rather than reading past the end.
+func JSONMembers(raw []byte) (map[string]json.RawMessage, error) {
 	i := skipJSONSpace(raw, 0)
-	if raw[i] != '{' {
+	if i >= len(raw) || raw[i] != '{' {
 		return nil, errNotObject
 	}
 	fields := map[string]json.RawMessage{}
-	if i = skipJSONSpace(raw, i+1); raw[i] == '}' {
+	if i = skipJSONSpace(raw, i+1); i < len(raw) && raw[i] == '}' {
 		return fields, nil
 	}
 	for {
-		end := jsonValueEnd(raw, i)
-		name, _ := JSONString(raw[i:end])
-		i = skipJSONSpace(raw, skipJSONSpace(raw, end)+1) // past the colon
-		end = jsonValueEnd(raw, i)
-		fields[name] = raw[i:end:end]
-		if i = skipJSONSpace(raw, end); raw[i] == '}' {
-			return fields, nil
+		if i >= len(raw) || raw[i] != '"' {
+			return nil, errNotObject
 		}
-		i = skipJSONSpace(raw, i+1) // past the comma
+		end := jsonValueEnd(raw, i)
+		if end < 0 {
+			return nil, errNotObject
+		}
+		name, ok := JSONString(raw[i:end])
+		if !ok {
+			return nil, errNotObject
+		}
+		if i = skipJSONSpace(raw, end); i >= len(raw) || raw[i] != ':' {
+			return nil, errNotObject
+		}
+		i = skipJSONSpace(raw, i+1)
+		if end = jsonValueEnd(raw, i); end <= i {
+			return nil, errNotObject
+		}
+		fields[name] = raw[i:end:end]
+		if i = skipJSONSpace(raw, end); i >= len(raw) {
+			return nil, errNotObject
+		}
+		switch raw[i] {
+		case '}':
+			return fields, nil
+		case ',':
+			i = skipJSONSpace(raw, i+1)
+		default:
+			return nil, errNotObject
+		}
 	}
 }
 
@@ -264,11 +297,15 @@ func skipJSONSpace(raw []byte, i int) int {
 	return i
 }
 
-// jsonValueEnd returns the index just past the value that starts at raw[i], in valid JSON.
+// jsonValueEnd returns the index just past the value that starts at raw[i] in valid
+// JSON, or -1 if raw ends first.
 func jsonValueEnd(raw []byte, i int) int {
+	if i >= len(raw) {
+		return -1
+	}
 	switch raw[i] {
 	case '"':
-		for j := i + 1; ; j++ {
+		for j := i + 1; j < len(raw); j++ {
 			switch raw[j] {
 			case '\\':
 				j++
@@ -276,12 +313,15 @@ func jsonValueEnd(raw []byte, i int) int {
 				return j + 1
 			}
 		}
+		return -1
 	case '{', '[':
 		depth := 0
-		for j := i; ; j++ {
+		for j := i; j < len(raw); j++ {
 			switch raw[j] {
 			case '"':
-				j = jsonValueEnd(raw, j) - 1
+				if j = jsonValueEnd(raw, j) - 1; j < 0 {
+					return -1
+				}
 			case '{', '[':
 				depth++
 			case '}', ']':
@@ -290,6 +330,7 @@ func jsonValueEnd(raw []byte, i int) int {
 				}
 			}
 		}
+		return -1
 	default: // a number, true, false or null
 		j := i
 		for j < len(raw) && !strings.ContainsRune(",}] \t\r\n", rune(raw[j])) {

@@ -135,3 +135,22 @@ func FuzzJSONString(f *testing.F) {
 		}
 	})
 }
+
+// JSONMembers must never read past its input, and must agree with encoding/json on every
+// valid object.
+func FuzzJSONMembers(f *testing.F) {
+	for _, s := range append(jsonSamples, `{"a"`, `{"a":`, `{"a":"`, `{"a":[`, `{"a":{"b":"\`, `{"a" 1}`, `{"a":1 "b":2}`, `{1:2}`) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := projectd.JSONMembers([]byte(s)) // must not panic
+		if !json.Valid([]byte(s)) {
+			return
+		}
+		var want map[string]json.RawMessage
+		wantErr := json.Unmarshal([]byte(s), &want) != nil || want == nil
+		if (err != nil) != wantErr || err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("JSONMembers(%q) = %q, %v; encoding/json %q", s, got, err, want)
+		}
+	})
+}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -73,5 +75,23 @@ func BenchmarkFirstPageHTTP(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkValidateSeedExt is the validation that every row of a bulk load goes through:
+// the ext of seed's five kinds of project, one after another, against every surface's rules.
+func BenchmarkValidateSeedExt(b *testing.B) {
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	exts := make([]json.RawMessage, 5)
+	for i := range exts {
+		exts[i] = seedExt(rng, i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := extValidators.Validate(exts[i%len(exts)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

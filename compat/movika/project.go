@@ -44,7 +44,7 @@ var fieldRules = map[string]struct {
 // ValidateExt checks ext.movika on every write, whichever API makes it: types, enum
 // ranges and absolute URIs.
 func ValidateExt(ns json.RawMessage) error {
-	fields, err := projectd.JSONObject(ns)
+	fields, err := projectd.JSONMembers(ns)
 	if err != nil {
 		return projectd.Invalid("", "ext.movika must be an object")
 	}

@@ -33,7 +33,7 @@ type ext struct {
 
 // ValidateExt checks ext.maiu on every write, whichever API makes it.
 func ValidateExt(ns json.RawMessage) error {
-	fields, err := projectd.JSONObject(ns)
+	fields, err := projectd.JSONMembers(ns)
 	if err != nil {
 		return projectd.Invalid("", "ext.maiu must be an object")
 	}

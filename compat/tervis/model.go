@@ -109,7 +109,7 @@ func ValidateExt(ns json.RawMessage) error {
 }
 
 func validate(typ string, raw json.RawMessage, path string) error {
-	fields, err := projectd.JSONObject(raw)
+	fields, err := projectd.JSONMembers(raw)
 	if err != nil {
 		return projectd.Invalid(trim(path), "%s must be an object", orRoot(path))
 	}

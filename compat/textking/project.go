@@ -53,7 +53,7 @@ var extKinds = map[string]string{
 
 // ValidateExt checks ext.textking on every write, whichever API makes it.
 func ValidateExt(ns json.RawMessage) error {
-	fields, err := projectd.JSONObject(ns)
+	fields, err := projectd.JSONMembers(ns)
 	if err != nil {
 		return projectd.Invalid("", "ext.textking must be an object")
 	}

@@ -66,7 +66,7 @@ func checkField(name string, raw json.RawMessage) (code, message string) {
 			return "UNKNOWN_ENUM_VALUE", name + " must be AUTOMATED or MAP_SELECTOR"
 		}
 	case "task_spec":
-		spec, err := projectd.JSONObject(raw)
+		spec, err := projectd.JSONMembers(raw)
 		if !isObject || err != nil {
 			return "INVALID_VALUE", "task_spec must be an object"
 		}
@@ -86,7 +86,7 @@ func checkField(name string, raw json.RawMessage) (code, message string) {
 
 // ValidateExt checks ext.tasks on every write, whichever API makes it.
 func ValidateExt(ns json.RawMessage) error {
-	fields, err := projectd.JSONObject(ns)
+	fields, err := projectd.JSONMembers(ns)
 	if err != nil {
 		return projectd.Invalid("", "ext.tasks must be an object")
 	}
