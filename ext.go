@@ -332,10 +332,12 @@ func jsonValueEnd(raw []byte, i int) int {
 		}
 		return -1
 	default: // a number, true, false or null
-		j := i
-		for j < len(raw) && !strings.ContainsRune(",}] \t\r\n", rune(raw[j])) {
-			j++
+		for j := i; j < len(raw); j++ {
+			switch raw[j] {
+			case ',', '}', ']', ' ', '\t', '\r', '\n':
+				return j
+			}
 		}
-		return j
+		return len(raw)
 	}
 }

@@ -1,10 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -415,10 +418,21 @@ func newLoader(tx *Tx) *loader {
 	return &loader{tx: tx, users: loginCache{}, workspaces: workspaceCache{}, counts: map[countKey]int{}}
 }
 
-// flushCounts adds the counted rows to project_counts.
+// flushCounts adds the counted rows to project_counts, bulkRows keys a statement, in key
+// order so that concurrent loads on PostgreSQL take the row locks in the same order.
 func (l *loader) flushCounts(ctx context.Context) error {
-	for key, n := range l.counts {
-		if err := addCount(ctx, l.tx, key, n); err != nil {
+	keys := slices.SortedFunc(maps.Keys(l.counts), func(a, b countKey) int {
+		return cmp.Or(cmp.Compare(a.owner, b.owner), strings.Compare(a.state, b.state))
+	})
+	for start := 0; start < len(keys); start += bulkRows {
+		batch := keys[start:min(start+bulkRows, len(keys))]
+		args := make([]any, 0, 3*len(batch))
+		for _, key := range batch {
+			args = append(args, key.owner, key.state, l.counts[key])
+		}
+		if _, err := l.tx.exec(ctx, `INSERT INTO project_counts (owner_id, state, n) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(batch)), ", ")+`
+			ON CONFLICT (owner_id, state) DO UPDATE SET n = project_counts.n + excluded.n`, args...); err != nil {
 			return err
 		}
 	}

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"reflect"
 
 	"projectd"
@@ -18,13 +17,10 @@ type countKey struct {
 func keyOf(p *projectd.Project) countKey {
 	var state string
 	if bytes.Contains(p.Ext, []byte(`"textking"`)) { // most projects have no TextKing state: no need to parse
-		var ext struct {
-			TextKing struct {
-				State json.RawMessage `json:"state"`
-			} `json:"textking"`
-		}
-		if json.Unmarshal(p.Ext, &ext) == nil {
-			state, _ = projectd.JSONString(ext.TextKing.State)
+		if top, err := projectd.JSONMembers(p.Ext); err == nil {
+			if ns, err := projectd.JSONMembers(top["textking"]); err == nil {
+				state, _ = projectd.JSONString(ns["state"])
+			}
 		}
 	}
 	if state == "" {

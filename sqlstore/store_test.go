@@ -959,3 +959,50 @@ func TestProjectIDsAcrossProcesses(t *testing.T) {
 		t.Fatalf("loaded ids %d, %d after %d", batch[0].ID, batch[1].ID, p.ID)
 	}
 }
+
+// TestLoadCountsManyOwners loads projects for more (owner, state) pairs than one statement
+// of project_counts takes, and checks the totals of every pair.
+func TestLoadCountsManyOwners(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqlstore.DB) {
+		users := make([]*projectd.User, 300)
+		for i := range users {
+			users[i] = &projectd.User{Login: fmt.Sprintf("owner%03d", i), Email: fmt.Sprintf("owner%03d@example.com", i)}
+		}
+		if err := db.ImportUsers(context.Background(), users); err != nil {
+			t.Fatal(err)
+		}
+		states := []string{"prepared", "running", "finished", "canceled"}
+		var batch []*projectd.Project
+		for i, u := range users {
+			for j, state := range states[:1+i%4] { // owner i has 1+i%4 states, state j 1+j projects
+				for k := 0; k <= j; k++ {
+					batch = append(batch, &projectd.Project{Name: fmt.Sprintf("%s-%s-%d", u.Login, state, k), Owner: u,
+						Ext: json.RawMessage(`{"textking":{"state":"` + state + `"}}`)})
+				}
+			}
+		}
+		done := false
+		if err := db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
+			if done {
+				return nil, nil
+			}
+			done = true
+			return batch, nil
+		}, func(int) {}); err != nil {
+			t.Fatal(err)
+		}
+		admin := as(&projectd.User{Role: projectd.RoleAdmin})
+		for i, u := range users {
+			for j, state := range states {
+				want := int64(0)
+				if j <= i%4 {
+					want = int64(1 + j)
+				}
+				filter := projectd.ProjectFilter{OwnerID: u.ID, Ext: []projectd.ExtEqual{{Path: "textking.state", Value: state}}}
+				if n, err := db.CountProjects(admin, filter); err != nil || n != want {
+					t.Fatalf("%s has %d %s projects (%v), want %d", u.Login, n, state, err, want)
+				}
+			}
+		}
+	})
+}
