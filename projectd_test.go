@@ -154,3 +154,24 @@ func FuzzJSONMembers(f *testing.F) {
 		}
 	})
 }
+
+// EachMember reports the failing member that comes first by name, whatever the map order.
+func TestEachMemberFirstByName(t *testing.T) {
+	fields := map[string]json.RawMessage{"b": json.RawMessage(`1`), "a": json.RawMessage(`2`), "c": json.RawMessage(`3`), "d": json.RawMessage(`4`)}
+	for range 20 {
+		var checked []string
+		err := projectd.EachMember(fields, func(name string, raw json.RawMessage) error {
+			checked = append(checked, name)
+			if name == "a" {
+				return nil
+			}
+			return projectd.Invalid(name, "bad %s", name)
+		})
+		if projectd.ErrorField(err) != "b" || len(checked) != 4 {
+			t.Fatalf("error %v after checking %v; want the one of b, after all four", err, checked)
+		}
+	}
+	if err := projectd.EachMember(fields, func(string, json.RawMessage) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -175,7 +175,7 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 	defer cancel()
 	// Batches are validated concurrently and written in the order next made them: each
 	// waits in pending for its own result.
-	pending := make(chan chan prepared, runtime.GOMAXPROCS(0))
+	pending := make(chan chan prepared, max(1, runtime.GOMAXPROCS(0)-1))
 	go func() {
 		defer close(pending)
 		for {

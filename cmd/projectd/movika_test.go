@@ -217,6 +217,7 @@ func TestMovikaErrors(t *testing.T) {
 		for field, ext := range map[string]string{
 			"buildStatus": `{"buildStatus":4}`, "deployedTo": `{"deployedTo":[3]}`, "cover": `{"cover":"not a uri"}`,
 			"modified": `{"modified":"no"}`, "lastDeployType": `{"lastDeployType":1.5}`, "colour": `{"colour":1}`,
+			"lastBuildStatus": `{"lastBuildStatus":1e0}`, "deployStatus": `{"deployStatus":"2"}`,
 		} {
 			s.do("POST", "/api/projects", c.token, `{"name":"x","ext":{"movika":`+ext+`}}`).wantProblem(t, 400, "ext.movika."+field)
 		}

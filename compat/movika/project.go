@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"maps"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -48,18 +46,17 @@ func ValidateExt(ns json.RawMessage) error {
 	if err != nil {
 		return projectd.Invalid("", "ext.movika must be an object")
 	}
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
+	return projectd.EachMember(fields, func(name string, raw json.RawMessage) error {
 		rule, known := fieldRules[name]
 		if !known {
 			return projectd.Invalid(name, "unknown field %s", name)
 		}
-		raw := bytes.TrimSpace(fields[name])
+		raw = bytes.TrimSpace(raw)
 		nullable := rule.kind == "uri" || rule.kind == "string" && name == "manifestChanges"
 		if string(raw) == "null" && nullable {
-			continue
+			return nil
 		}
 		var s string
-		var n int
 		var list []int
 		ok := true
 		switch rule.kind {
@@ -74,7 +71,8 @@ func ValidateExt(ns json.RawMessage) error {
 			s, ok = projectd.JSONString(raw)
 			ok = ok && s != "" && len(s) <= 256
 		case "enum":
-			ok = json.Unmarshal(raw, &n) == nil && n >= 0 && n <= rule.max && !bytes.ContainsAny(raw, ".eE")
+			n, err := strconv.Atoi(string(raw)) // a JSON integer, never 1.0 or 1e0
+			ok = err == nil && n >= 0 && n <= rule.max
 		case "enums":
 			ok = json.Unmarshal(raw, &list) == nil && !bytes.ContainsAny(raw, ".eE")
 			for _, v := range list {
@@ -90,8 +88,8 @@ func ValidateExt(ns json.RawMessage) error {
 				"bool": "true or false",
 			}[rule.kind])
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 const alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,8 +35,8 @@ func ValidateExt(ns json.RawMessage) error {
 	if err != nil {
 		return projectd.Invalid("", "ext.maiu must be an object")
 	}
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		raw := bytes.TrimSpace(fields[name])
+	return projectd.EachMember(fields, func(name string, raw json.RawMessage) error {
+		raw = bytes.TrimSpace(raw)
 		var s string
 		switch name {
 		case "isBaseProject":
@@ -52,8 +50,8 @@ func ValidateExt(ns json.RawMessage) error {
 		default:
 			return projectd.Invalid(name, "unknown field %s", name)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func isBase(p *projectd.Project) bool {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -114,7 +113,7 @@ func validate(typ string, raw json.RawMessage, path string) error {
 		return projectd.Invalid(trim(path), "%s must be an object", orRoot(path))
 	}
 	members := model[typ]
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
+	return projectd.EachMember(fields, func(name string, raw json.RawMessage) error {
 		field := path + name
 		i := slices.IndexFunc(members, func(m member) bool { return m.name == name })
 		if i < 0 {
@@ -123,11 +122,11 @@ func validate(typ string, raw json.RawMessage, path string) error {
 		if typ == "Project" && slices.Contains(coreMembers, name) {
 			return projectd.Invalid(field, "%s comes from the project itself, not from ext.tervis", field)
 		}
-		if err := validateValue(members[i], fields[name], field); err != nil {
+		if err := validateValue(members[i], raw, field); err != nil {
 			return err
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func validateValue(m member, raw json.RawMessage, field string) error {

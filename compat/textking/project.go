@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -57,14 +56,14 @@ func ValidateExt(ns json.RawMessage) error {
 	if err != nil {
 		return projectd.Invalid("", "ext.textking must be an object")
 	}
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		raw := bytes.TrimSpace(fields[name])
+	return projectd.EachMember(fields, func(name string, raw json.RawMessage) error {
+		raw = bytes.TrimSpace(raw)
 		kind, known := extKinds[name]
 		if !known {
 			return projectd.Invalid(name, "unknown field %s", name)
 		}
 		if string(raw) == "null" {
-			continue
+			return nil
 		}
 		s, isString := projectd.JSONString(raw)
 		_, numErr := strconv.ParseFloat(string(raw), 64)
@@ -95,8 +94,8 @@ func ValidateExt(ns json.RawMessage) error {
 				"string": "a string of at most 256 characters", "uuid": "a UUID",
 			}[kind])
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func decodeExt(p *projectd.Project) ext {

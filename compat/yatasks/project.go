@@ -3,7 +3,6 @@ package yatasks
 import (
 	"bytes"
 	"encoding/json"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -90,21 +89,12 @@ func ValidateExt(ns json.RawMessage) error {
 	if err != nil {
 		return projectd.Invalid("", "ext.tasks must be an object")
 	}
-	for _, name := range sortedNames(fields) {
-		if code, msg := checkField(name, fields[name]); code != "" {
+	return projectd.EachMember(fields, func(name string, raw json.RawMessage) error {
+		if code, msg := checkField(name, raw); code != "" {
 			return projectd.Invalid(name, "%s", msg)
 		}
-	}
-	return nil
-}
-
-func sortedNames(m map[string]json.RawMessage) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
+		return nil
+	})
 }
 
 // projectForm is a create or replace body, validated.
