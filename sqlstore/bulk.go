@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -408,14 +409,27 @@ func (db *DB) prepareRows(projects []*projectd.Project) ([]preparedRow, error) {
 // and adding up what the rows add to project_counts.
 type loader struct {
 	tx          *Tx
-	explicitIDs bool // some rows came with ids of their own
+	stmts       map[string]*sql.Stmt // the INSERTs of this load, prepared once for every batch
+	explicitIDs bool                 // some rows came with ids of their own
 	users       loginCache
 	workspaces  workspaceCache
 	counts      map[countKey]int
 }
 
 func newLoader(tx *Tx) *loader {
-	return &loader{tx: tx, users: loginCache{}, workspaces: workspaceCache{}, counts: map[countKey]int{}}
+	return &loader{tx: tx, stmts: map[string]*sql.Stmt{}, users: loginCache{}, workspaces: workspaceCache{}, counts: map[countKey]int{}}
+}
+
+// insertStmt prepares query in the load's transaction once; the statement closes with it.
+func (l *loader) insertStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if stmt, ok := l.stmts[query]; ok {
+		return stmt, nil
+	}
+	stmt, err := l.tx.PrepareContext(ctx, l.tx.db.dialect.rebind(query))
+	if err == nil {
+		l.stmts[query] = stmt
+	}
+	return stmt, err
 }
 
 // flushCounts adds the counted rows to project_counts, bulkRows keys a statement, in key
@@ -462,9 +476,8 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 	}
 	for start := 0; start < len(rows); start += bulkRows {
 		batch := rows[start:min(start+bulkRows, len(rows))]
-		var sb strings.Builder
 		args := make([]any, 0, len(batch)*13)
-		for i, r := range batch {
+		for _, r := range batch {
 			p := r.p
 			var ids [3]int64
 			for j, u := range []*projectd.User{p.Owner, p.CreatedBy, p.UpdatedBy} {
@@ -490,12 +503,12 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 			}
 			args = append(args, p.UID, p.Name, p.Description, p.Status, ids[0], workspaceID,
 				micros(p.CreatedAt), micros(p.UpdatedAt), ids[1], ids[2], p.Version, r.ext)
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(marks)
 		}
-		if _, err := l.tx.exec(ctx, "INSERT INTO projects ("+cols+") VALUES "+sb.String(), args...); err != nil {
+		stmt, err := l.insertStmt(ctx, "INSERT INTO projects ("+cols+") VALUES "+strings.TrimSuffix(strings.Repeat(marks+", ", len(batch)), ", "))
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			if isUniqueViolation(err) {
 				return projectd.Errorf(projectd.ECONFLICT, "a project of this import exists already (same id or uid)")
 			}
