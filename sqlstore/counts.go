@@ -47,23 +47,22 @@ func moveCount(ctx context.Context, tx *Tx, from, to countKey) error {
 	return addCount(ctx, tx, to, 1)
 }
 
-// countedFast answers a count from project_counts when the filter is an owner (and
-// perhaps a TextKing state) whose projects the caller sees all of: the owner themselves,
-// or an admin. ok is false when the filter needs a real COUNT.
-func (db *DB) countedFast(ctx context.Context, a *projectd.Auth, f *projectd.ProjectFilter) (n int64, ok bool, err error) {
+// fastCountSQL counts from project_counts when the filter is an owner (and perhaps a
+// TextKing state) whose projects the caller sees all of: the owner themselves, or an
+// admin. ok is false when the filter needs a real COUNT.
+func fastCountSQL(a *projectd.Auth, f *projectd.ProjectFilter) (q string, args []any, ok bool) {
 	rest := *f
 	rest.OwnerID, rest.Ext = 0, nil // every other condition needs a real count
 	if f.OwnerID == 0 || !reflect.ValueOf(rest).IsZero() || (!a.User.IsAdmin() && a.User.ID != f.OwnerID) {
-		return 0, false, nil
+		return "", nil, false
 	}
-	q, args := "SELECT COALESCE(SUM(n), 0) FROM project_counts WHERE owner_id = ?", []any{f.OwnerID}
+	q, args = "SELECT COALESCE(SUM(n), 0) FROM project_counts WHERE owner_id = ?", []any{f.OwnerID}
 	for _, e := range f.Ext {
 		if e.Path != "textking.state" {
-			return 0, false, nil
+			return "", nil, false
 		}
 		q += " AND state = ?"
 		args = append(args, e.Value)
 	}
-	err = db.queryRow(ctx, q, args...).Scan(&n)
-	return n, true, err
+	return q, args, true
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"projectd"
 )
@@ -70,7 +71,22 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 		limit = projectd.DefaultLimit
 	}
 	query, args := listSQL(db.dialect, a, &q, limit+1) // one more tells whether more exist
-	rows, err := db.query(ctx, query, args...)
+	var rows rows
+	var total func() (int64, error)
+	if q.Count && db.pool != nil {
+		// PostgreSQL: the page and its total in one round trip.
+		countQuery, countArgs := db.countQuery(a, &q.Filter)
+		batch := &pgx.Batch{}
+		batch.Queue(db.dialect.rebind(query), args...)
+		batch.Queue(db.dialect.rebind(countQuery), countArgs...)
+		results := db.pool.SendBatch(ctx, batch)
+		defer results.Close()
+		rows, err = results.Query()
+		total = func() (n int64, err error) { return n, results.QueryRow().Scan(&n) }
+	} else {
+		rows, err = db.query(ctx, query, args...)
+		total = func() (int64, error) { return db.count(ctx, a, &q.Filter) }
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -87,11 +103,12 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 		}
 		page.Projects = append(page.Projects, p)
 	}
+	rows.Close() // before the total, which follows the rows on the wire
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if q.Count {
-		if page.Total, err = db.count(ctx, a, &q.Filter); err != nil {
+		if page.Total, err = total(); err != nil {
 			return nil, err
 		}
 	}
@@ -139,13 +156,18 @@ func (db *DB) CountProjects(ctx context.Context, f projectd.ProjectFilter) (int6
 }
 
 func (db *DB) count(ctx context.Context, a *projectd.Auth, f *projectd.ProjectFilter) (int64, error) {
-	if n, ok, err := db.countedFast(ctx, a, f); ok || err != nil {
-		return n, err
-	}
-	query, args := countSQL(db.dialect, a, f)
+	query, args := db.countQuery(a, f)
 	var n int64
 	err := db.queryRow(ctx, query, args...).Scan(&n)
 	return n, err
+}
+
+// countQuery is the query that counts what f matches for a.
+func (db *DB) countQuery(a *projectd.Auth, f *projectd.ProjectFilter) (string, []any) {
+	if query, args, ok := fastCountSQL(a, f); ok {
+		return query, args
+	}
+	return countSQL(db.dialect, a, f)
 }
 
 // CreateProject stores a new project owned by the caller (or, for admins, by c.Owner).
