@@ -162,8 +162,8 @@ func (db *DB) ImportProjects(ctx context.Context, projects []*projectd.Project) 
 }
 
 // LoadProjects writes every batch that next returns (until an empty one) in one
-// transaction, validating the next batches on every core while the database writes the
-// last. Into an empty projects table it drops the secondary indexes first and builds them
+// transaction, validating the next batches beside the writer while it writes the last.
+// Into an empty projects table it drops the secondary indexes first and builds them
 // again at the end, since sorting once is far cheaper than updating every index for every
 // row; being one transaction, a failure leaves the table and its indexes as they were.
 // loaded is called after each batch with the running total.
@@ -175,7 +175,8 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Batches are validated concurrently and written in the order next made them: each
-	// waits in pending for its own result.
+	// waits in pending for its own result. The writer is the bottleneck; a core is left
+	// to it.
 	pending := make(chan chan prepared, max(1, runtime.GOMAXPROCS(0)-1))
 	go func() {
 		defer close(pending)
