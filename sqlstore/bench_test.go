@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"projectd"
+	"projectd/internal/testdb"
 	"projectd/sqlstore"
 )
 
@@ -32,22 +33,9 @@ func benchSize() int {
 func benchStores(b *testing.B) map[string]*sqlstore.DB {
 	n := benchSize()
 	stores := map[string]*sqlstore.DB{}
-	dir := os.Getenv("PROJECTD_BENCH_DIR")
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	dsns := map[string]string{"sqlite": "sqlite:" + filepath.Join(dir, fmt.Sprintf("projectd-bench-v2-%d.db", n))}
-	base := os.Getenv("PROJECTD_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	if conn, err := pgx.Connect(context.Background(), base); err == nil {
-		schema := fmt.Sprintf("bench_v2_%d", n)
-		conn.Exec(context.Background(), "CREATE SCHEMA IF NOT EXISTS "+schema)
-		conn.Close(context.Background())
-		dsns["postgres"] = base + "&search_path=" + schema
-	} else {
-		b.Logf("SKIPPING the PostgreSQL benchmarks: no server at %s (%v)", base, err)
+	dsns := map[string]string{"sqlite": "sqlite:" + filepath.Join(testdb.BenchDir(), fmt.Sprintf("projectd-bench-v2-%d.db", n))}
+	if dsn := testdb.KeptPostgres(b, fmt.Sprintf("bench_v2_%d", n)); dsn != "" {
+		dsns["postgres"] = dsn
 	}
 	for name, dsn := range dsns {
 		db, err := sqlstore.Open(context.Background(), dsn)

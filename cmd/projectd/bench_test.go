@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"projectd/internal/testdb"
 )
 
 // BenchmarkFirstPageHTTP is the whole list path as a client sees it: GET /api/projects,
@@ -26,24 +25,12 @@ func BenchmarkFirstPageHTTP(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("PROJECTD_BENCH_PROJECTS")); err == nil && v > 0 {
 		n = v
 	}
-	dir := os.Getenv("PROJECTD_BENCH_DIR")
-	if dir == "" {
-		dir = os.TempDir()
-	}
+	dir := testdb.BenchDir()
 	sqlite := "sqlite:" + filepath.Join(dir, fmt.Sprintf("projectd-http-bench-%d.db", n))
 	dump := filepath.Join(dir, fmt.Sprintf("projectd-http-bench-%d.ndjson", n))
 	stores := []struct{ name, dsn string }{{"sqlite", sqlite}}
-	base := os.Getenv("PROJECTD_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	if conn, err := pgx.Connect(context.Background(), base); err == nil {
-		schema := fmt.Sprintf("bench_http_%d", n)
-		conn.Exec(context.Background(), "CREATE SCHEMA IF NOT EXISTS "+schema)
-		conn.Close(context.Background())
-		stores = append(stores, struct{ name, dsn string }{"postgres", base + "&search_path=" + schema})
-	} else {
-		b.Logf("SKIPPING PostgreSQL: no server at %s (%v)", base, err)
+	if dsn := testdb.KeptPostgres(b, fmt.Sprintf("bench_http_%d", n)); dsn != "" {
+		stores = append(stores, struct{ name, dsn string }{"postgres", dsn})
 	}
 	for _, st := range stores {
 		s := startServer(b, st.dsn)

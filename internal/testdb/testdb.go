@@ -90,12 +90,44 @@ func newPostgres(t testing.TB) string {
 			t.Logf("drop schema %s: %v", schema, err)
 		}
 	})
+	return withSearchPath(t, base, schema)
+}
+
+// withSearchPath is the DSN base with its sessions in schema.
+func withSearchPath(tb testing.TB, base, schema string) string {
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// BenchDir is where benchmarks keep the SQLite stores they build once:
+// PROJECTD_BENCH_DIR, else the system's temporary directory.
+func BenchDir() string {
+	if dir := os.Getenv("PROJECTD_BENCH_DIR"); dir != "" {
+		return dir
+	}
+	return os.TempDir()
+}
+
+// KeptPostgres returns the DSN of schema in the PostgreSQL test server, created when
+// missing and kept after the run, for benchmarks that build a large store once. When no
+// server answers it says so and returns "".
+func KeptPostgres(tb testing.TB, schema string) string {
+	ctx := context.Background()
+	base := postgresURL()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Logf("SKIPPING PostgreSQL: no server at %s (%v)", base, err)
+		return ""
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		tb.Fatal(err)
+	}
+	return withSearchPath(tb, base, schema)
 }
