@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"projectd"
 	"projectd/internal/testdb"
 )
 
@@ -38,5 +39,42 @@ func TestPostgresGenericPlans(t *testing.T) {
 	var mode string
 	if err := db.pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode); err != nil || mode != "force_generic_plan" {
 		t.Fatalf("plan_cache_mode = %q, %v", mode, err)
+	}
+}
+
+// An index build in small runs leaves the same indexes and puts the writer's settings back.
+func TestBuildIndexesInRuns(t *testing.T) {
+	defer func(n int) { sortInRunsFrom = n }(sortInRunsFrom)
+	sortInRunsFrom = 0
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	indexes := func() (n int) {
+		db.write.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'projects'").Scan(&n)
+		return n
+	}
+	before := indexes()
+	owner := &projectd.User{Login: "ann", Email: "ann@example.com"}
+	if err := db.ImportUsers(context.Background(), []*projectd.User{owner}); err != nil {
+		t.Fatal(err)
+	}
+	done := false
+	err = db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		return []*projectd.Project{{Name: "a", Owner: owner}, {Name: "b", Owner: owner}}, nil
+	}, func(int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var threads, cacheSize int
+	db.write.QueryRow("PRAGMA threads").Scan(&threads)
+	db.write.QueryRow("PRAGMA cache_size").Scan(&cacheSize)
+	if after := indexes(); after != before || threads != 0 || cacheSize != -65536 {
+		t.Fatalf("after the load: %d indexes (before %d), threads %d, cache_size %d", after, before, threads, cacheSize)
 	}
 }
