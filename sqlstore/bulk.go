@@ -276,6 +276,9 @@ func (db *DB) bulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 			return err
 		}
 		_, err := db.write.ExecContext(ctx, "VACUUM (ANALYZE) projects")
+		if isUnsupported(err) { // CockroachDB has no VACUUM; its ANALYZE collects statistics
+			_, err = db.write.ExecContext(ctx, "ANALYZE projects")
+		}
 		return err
 	}
 	conn, err := db.write.Conn(ctx)

@@ -135,11 +135,25 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 // setting (older CockroachDB) keeps its own choice.
 func preferGenericPlans(ctx context.Context, conn *pgx.Conn) error {
 	_, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42704" { // unrecognized configuration parameter
+	if isUnsupported(err) {
 		return nil
 	}
 	return err
+}
+
+// isUnsupported reports whether the server refused a statement or setting that it does
+// not have (CockroachDB and YugabyteDB lack some of PostgreSQL's): an unknown setting or
+// value, a feature it does not support, or syntax it does not know.
+func isUnsupported(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "42704", "22023", "0A000", "42601":
+		return true
+	}
+	return false
 }
 
 func (db *DB) migrate(ctx context.Context) error {

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"projectd"
 	"projectd/internal/testdb"
@@ -76,5 +80,20 @@ func TestBuildIndexesInRuns(t *testing.T) {
 	db.write.QueryRow("PRAGMA cache_size").Scan(&cacheSize)
 	if after := indexes(); after != before || threads != 0 || cacheSize != -65536 {
 		t.Fatalf("after the load: %d indexes (before %d), threads %d, cache_size %d", after, before, threads, cacheSize)
+	}
+}
+
+// What a Postgres-compatible server without a feature answers is told apart from failures.
+func TestIsUnsupported(t *testing.T) {
+	for code, want := range map[string]bool{
+		"42704": true, "22023": true, "0A000": true, "42601": true, // unknown setting, bad value, unsupported, syntax
+		"40001": false, "23505": false, "08006": false,
+	} {
+		if got := isUnsupported(fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: code})); got != want {
+			t.Errorf("isUnsupported(%s) = %v", code, got)
+		}
+	}
+	if isUnsupported(nil) || isUnsupported(errors.New("connection reset")) {
+		t.Error("an error that is no server's answer counts as unsupported")
 	}
 }
