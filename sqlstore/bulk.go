@@ -327,7 +327,11 @@ func (db *DB) bulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // dropIndexesIfEmpty drops the secondary indexes of an empty projects table and returns
 // the statements that create them again; it keeps the primary key and unique indexes.
+// On CockroachDB it drops nothing (see DB.cockroach).
 func (db *DB) dropIndexesIfEmpty(ctx context.Context, tx *Tx) ([]string, error) {
+	if db.cockroach {
+		return nil, nil
+	}
 	var empty bool
 	if err := tx.queryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM projects)").Scan(&empty); err != nil || !empty {
 		return nil, err

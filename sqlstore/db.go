@@ -36,6 +36,9 @@ type DB struct {
 	write   *sql.DB // SQLite: one connection, so writers queue here and not on SQLITE_BUSY
 	read    *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool as write
 	pool    *pgxpool.Pool
+	// cockroach is set on CockroachDB, which refuses schema changes after writes in a
+	// transaction: its bulk loads keep their indexes.
+	cockroach bool
 
 	// MasterKey seals access key secrets at rest (32 bytes).
 	MasterKey []byte
@@ -122,6 +125,12 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 		pool.Close()
 		return fmt.Errorf("sqlstore: connect to postgres: %w", err)
 	}
+	var version string
+	if err := pool.QueryRow(ctx, "SELECT version()").Scan(&version); err != nil {
+		pool.Close()
+		return fmt.Errorf("sqlstore: %w", err)
+	}
+	db.cockroach = strings.Contains(version, "CockroachDB")
 	sdb := stdlib.OpenDBFromPool(pool)
 	db.dialect, db.write, db.read, db.pool = postgresDialect, sdb, sdb, pool
 	return nil
