@@ -265,11 +265,13 @@ func (db *DB) buildIndexes(ctx context.Context, tx *Tx, creates []string, rows i
 
 // bulkTx runs the one transaction of a bulk load and then refreshes the planner's
 // statistics, so that it knows which indexes are selective (and, on PostgreSQL, marks
-// pages all-visible so that counts can be answered from indexes alone). On SQLite, a load into an empty projects table runs with a rollback journal
-// instead of the WAL: the new pages then go to the database file once, where the WAL would
-// take every page of the load and copy it again at the checkpoint. The journal keeps the
-// load all-or-nothing (synchronous=FULL while it is used); if another connection has the
-// file open the mode cannot change, and the load goes through the WAL as any write does.
+// pages all-visible so that counts can be answered from indexes alone).
+//
+// On SQLite, a load into an empty projects table runs with a rollback journal instead of
+// the WAL: the new pages then go to the database file once, where the WAL would take every
+// page of the load and copy it again at the checkpoint. The journal keeps the load
+// all-or-nothing (synchronous=FULL while it is used); if another connection has the file
+// open the mode cannot change, and the load goes through the WAL as any write does.
 func (db *DB) bulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect == postgresDialect {
 		if err := db.tryTx(ctx, fn); err != nil {
@@ -298,7 +300,8 @@ func (db *DB) bulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 		if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = TRUNCATE").Scan(&mode); err == nil && mode == "truncate" {
 			defer func() {
-				// Back to the WAL, which the file's header keeps for every later open.
+				// Back to the WAL, which the file's header keeps for every later open
+				// (and which every open sets again, should this fail).
 				conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA journal_mode = WAL")
 				conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = NORMAL")
 			}()
