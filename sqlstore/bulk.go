@@ -288,6 +288,8 @@ func (db *DB) bulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer conn.Close()
+	// Whether the table is empty decides the journal, which cannot change inside the
+	// transaction; the transaction's own check (dropIndexesIfEmpty) decides the indexes.
 	var empty bool
 	if err := conn.QueryRowContext(ctx, "SELECT NOT EXISTS (SELECT 1 FROM projects)").Scan(&empty); err != nil {
 		return err
@@ -313,15 +315,7 @@ func (db *DB) bulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 			return err
 		}
 	}
-	sqlTx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(&Tx{Tx: sqlTx, db: db}); err != nil {
-		sqlTx.Rollback()
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := db.txOn(ctx, conn, fn); err != nil {
 		return err
 	}
 	_, err = conn.ExecContext(ctx, "ANALYZE")
@@ -436,6 +430,11 @@ func newLoader(tx *Tx) *loader {
 	return &loader{tx: tx, stmts: map[string]*sql.Stmt{}, users: loginCache{}, workspaces: workspaceCache{}, counts: map[countKey]int{}}
 }
 
+// rowsOf is the VALUES list of n rows of marks, such as "(?, ?), (?, ?)".
+func rowsOf(marks string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(marks+", ", n), ", ")
+}
+
 // insertStmt prepares query in the load's transaction once; the statement closes with it.
 func (l *loader) insertStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if stmt, ok := l.stmts[query]; ok {
@@ -461,7 +460,7 @@ func (l *loader) flushCounts(ctx context.Context) error {
 			args = append(args, key.owner, key.state, l.counts[key])
 		}
 		if _, err := l.tx.exec(ctx, `INSERT INTO project_counts (owner_id, state, n) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(batch)), ", ")+`
+			rowsOf("(?, ?, ?)", len(batch))+`
 			ON CONFLICT (owner_id, state) DO UPDATE SET n = project_counts.n + excluded.n`, args...); err != nil {
 			return err
 		}
@@ -520,7 +519,7 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 			args = append(args, p.UID, p.Name, p.Description, p.Status, ids[0], workspaceID,
 				micros(p.CreatedAt), micros(p.UpdatedAt), ids[1], ids[2], p.Version, r.ext)
 		}
-		stmt, err := l.insertStmt(ctx, "INSERT INTO projects ("+cols+") VALUES "+strings.TrimSuffix(strings.Repeat(marks+", ", len(batch)), ", "))
+		stmt, err := l.insertStmt(ctx, "INSERT INTO projects ("+cols+") VALUES "+rowsOf(marks, len(batch)))
 		if err != nil {
 			return err
 		}

@@ -363,7 +363,15 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	return db.txOn(ctx, db.write, fn)
+}
+
+// txOn runs fn in a transaction begun on on (the write pool, or one of its connections
+// that a bulk load has set up) and commits it.
+func (db *DB) txOn(ctx context.Context, on interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(tx *Tx) error) error {
+	sqlTx, err := on.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
