@@ -54,6 +54,7 @@ type DB struct {
 	nstmts         int
 	mu             sync.Mutex
 	tokens         tokenCache
+	refs           refCache
 }
 
 // Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") and migrates its

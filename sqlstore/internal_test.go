@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -95,5 +96,65 @@ func TestIsUnsupported(t *testing.T) {
 	}
 	if isUnsupported(nil) || isUnsupported(errors.New("connection reset")) {
 		t.Error("an error that is no server's answer counts as unsupported")
+	}
+}
+
+// The reference cache stays under its bound: a load that would pass it starts the map
+// again, and pages stay right throughout.
+func TestRefCacheBounded(t *testing.T) {
+	defer func(n int) { maxCachedRefs = n }(maxCachedRefs)
+	maxCachedRefs = 4
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Ext = projectd.ExtValidators{}
+	for i := 1; i <= 5; i++ {
+		u := &projectd.User{Login: fmt.Sprintf("u%d", i), Email: fmt.Sprintf("u%d@example.com", i)}
+		if err := db.CreateUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		ctx := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: u, Scopes: []string{projectd.ScopeWrite}})
+		if _, err := db.CreateProject(ctx, &projectd.ProjectCreate{Name: u.Login + "'s"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: &projectd.User{Role: projectd.RoleAdmin}, Scopes: []string{projectd.ScopeRead}})
+	var after []any
+	for _, want := range []struct {
+		owners string
+		cached int
+	}{{"u1 u2", 2}, {"u3 u4", 4}, {"u5", 1}} {
+		page, err := db.ListProjects(admin, projectd.ProjectQuery{Limit: 2, After: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var owners []string
+		for _, p := range page.Projects {
+			if p.Name != p.Owner.Login+"'s" || p.CreatedBy.Login != p.Owner.Login {
+				t.Fatalf("project %q with owner %q, creator %q", p.Name, p.Owner.Login, p.CreatedBy.Login)
+			}
+			owners = append(owners, p.Owner.Login)
+			after = p.Keyset([]projectd.SortKey{{Field: projectd.SortID}})
+		}
+		if got := strings.Join(owners, " "); got != want.owners || len(db.refs.users) != want.cached {
+			t.Fatalf("owners %q with %d users cached; want %q with %d", got, len(db.refs.users), want.owners, want.cached)
+		}
+	}
+}
+
+// A project naming a user that does not exist is a broken store: an internal error, not a
+// project with an empty owner.
+func TestRefCacheMissingUser(t *testing.T) {
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	projects := []*projectd.Project{{ID: 7}}
+	err = db.refs.fill(context.Background(), db, projects, []projectRefs{{owner: 404, createdBy: 404, updatedBy: 404}})
+	if projectd.ErrorCode(err) != projectd.EINTERNAL || projects[0].Owner != nil {
+		t.Fatalf("fill with a missing user: %v, owner %+v", err, projects[0].Owner)
 	}
 }

@@ -70,7 +70,7 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	if limit == 0 {
 		limit = projectd.DefaultLimit
 	}
-	query, args := listSQL(db.dialect, a, &q, limit+1) // one more tells whether more exist
+	query, args := listSQL(db.dialect, selectPage, a, &q, limit+1) // one more tells whether more exist
 	var rows rows
 	var total func() (int64, error)
 	if q.Count && db.pool != nil {
@@ -82,7 +82,10 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 		results := db.pool.SendBatch(ctx, batch)
 		defer results.Close()
 		rows, err = results.Query()
-		total = func() (n int64, err error) { return n, results.QueryRow().Scan(&n) }
+		total = func() (n int64, err error) {
+			defer results.Close() // the batch's connection, before fill may need one
+			return n, results.QueryRow().Scan(&n)
+		}
 	} else {
 		rows, err = db.query(ctx, query, args...)
 		total = func() (int64, error) { return db.count(ctx, a, &q.Filter) }
@@ -92,16 +95,18 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	}
 	defer rows.Close()
 	page := &projectd.ProjectPage{Projects: make([]*projectd.Project, 0, limit)}
+	refs := make([]projectRefs, 0, limit)
 	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, err
-		}
 		if len(page.Projects) == limit {
 			page.HasMore = true
 			break
 		}
+		p, r, err := scanPageRow(rows)
+		if err != nil {
+			return nil, err
+		}
 		page.Projects = append(page.Projects, p)
+		refs = append(refs, r)
 	}
 	rows.Close() // before the total, which follows the rows on the wire
 	if err := rows.Err(); err != nil {
@@ -112,7 +117,7 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 			return nil, err
 		}
 	}
-	return page, nil
+	return page, db.refs.fill(ctx, db, page.Projects, refs)
 }
 
 // StreamProjects calls fn for every matching project in order, one row at a time.
@@ -124,7 +129,7 @@ func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn fu
 	if err := q.Normalize(); err != nil {
 		return err
 	}
-	query, args := listSQL(db.dialect, a, &q, q.Limit)
+	query, args := listSQL(db.dialect, selectProjects, a, &q, q.Limit)
 	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return err

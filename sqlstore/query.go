@@ -11,9 +11,12 @@ import (
 	"projectd"
 )
 
+// projectColumns are a project's own columns, in the order scanColumns reads them.
+const projectColumns = `p.id, p.uid, p.name, p.description, p.status, p.created_at, p.updated_at, p.version, p.ext`
+
 // selectProjects reads a project with its owner, workspace and editors in one query, so
-// that a page never costs a query per row.
-const selectProjects = `SELECT p.id, p.uid, p.name, p.description, p.status, p.created_at, p.updated_at, p.version, p.ext,
+// that a read never costs a query per row.
+const selectProjects = `SELECT ` + projectColumns + `,
 	o.id, o.uid, o.login, o.email, o.first_name, o.last_name, o.avatar_url, o.role, o.created_at,
 	w.name,
 	cb.id, cb.uid, cb.login, cb.email, ub.id, ub.uid, ub.login, ub.email
@@ -23,25 +26,48 @@ LEFT JOIN workspaces w ON w.id = p.workspace_id
 JOIN users cb ON cb.id = p.created_by
 JOIN users ub ON ub.id = p.updated_by`
 
-func scanProject(row interface{ Scan(...any) error }) (*projectd.Project, error) {
-	p := &projectd.Project{Owner: &projectd.User{}, CreatedBy: &projectd.User{}, UpdatedBy: &projectd.User{}}
-	var created, updated, ownerCreated int64
+// selectPage reads projects alone, with the ids of the users and workspace they name,
+// which refCache.fill turns into rows.
+const selectPage = `SELECT ` + projectColumns + `, p.owner_id, p.created_by, p.updated_by, p.workspace_id FROM projects p`
+
+type scanner interface{ Scan(...any) error }
+
+// scanColumns scans projectColumns into p, and the rest of the row into more.
+func scanColumns(row scanner, p *projectd.Project, more ...any) error {
+	var created, updated int64
 	var ext string
+	if err := row.Scan(append([]any{&p.ID, &p.UID, &p.Name, &p.Description, &p.Status, &created, &updated, &p.Version, &ext}, more...)...); err != nil {
+		return err
+	}
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	p.Ext = []byte(ext)
+	return nil
+}
+
+func scanProject(row scanner) (*projectd.Project, error) {
+	p := &projectd.Project{Owner: &projectd.User{}, CreatedBy: &projectd.User{}, UpdatedBy: &projectd.User{}}
+	var ownerCreated int64
 	var workspace *string
 	o, cb, ub := p.Owner, p.CreatedBy, p.UpdatedBy
-	err := row.Scan(&p.ID, &p.UID, &p.Name, &p.Description, &p.Status, &created, &updated, &p.Version, &ext,
-		&o.ID, &o.UID, &o.Login, &o.Email, &o.FirstName, &o.LastName, &o.AvatarURL, &o.Role, &ownerCreated,
+	err := scanColumns(row, p, &o.ID, &o.UID, &o.Login, &o.Email, &o.FirstName, &o.LastName, &o.AvatarURL, &o.Role, &ownerCreated,
 		&workspace,
 		&cb.ID, &cb.UID, &cb.Login, &cb.Email, &ub.ID, &ub.UID, &ub.Login, &ub.Email)
 	if err != nil {
 		return nil, err
 	}
-	p.CreatedAt, p.UpdatedAt, o.CreatedAt = fromMicros(created), fromMicros(updated), fromMicros(ownerCreated)
-	p.Ext = []byte(ext)
+	o.CreatedAt = fromMicros(ownerCreated)
 	if workspace != nil {
 		p.Workspace = *workspace
 	}
 	return p, nil
+}
+
+// scanPageRow scans a row of selectPage.
+func scanPageRow(row scanner) (*projectd.Project, projectRefs, error) {
+	p := &projectd.Project{}
+	var r projectRefs
+	err := scanColumns(row, p, &r.owner, &r.createdBy, &r.updatedBy, &r.workspace)
+	return p, r, err
 }
 
 // where collects the conditions and arguments of a query.
@@ -206,15 +232,16 @@ func orderBy(d *dialect, sort []projectd.SortKey) string {
 	return " ORDER BY " + strings.Join(parts, ", ")
 }
 
-// listSQL builds the query of one page (limit > 0) or of a whole stream (limit 0).
-func listSQL(d *dialect, a *projectd.Auth, q *projectd.ProjectQuery, limit int) (string, []any) {
+// listSQL builds the query of one page (limit > 0) or of a whole stream (limit 0), reading
+// the columns of head: selectProjects or selectPage.
+func listSQL(d *dialect, head string, a *projectd.Auth, q *projectd.ProjectQuery, limit int) (string, []any) {
 	var w where
 	w.visible(a)
 	w.filter(d, &q.Filter)
 	if q.After != nil {
 		w.after(d, q.Sort, q.After)
 	}
-	query := selectProjects + w.sql() + orderBy(d, q.Sort)
+	query := head + w.sql() + orderBy(d, q.Sort)
 	// LIMIT and OFFSET are literals, not parameters: PostgreSQL plans prepared statements
 	// generically, and a plan that knows it stops after a page walks an index instead of
 	// joining everything.

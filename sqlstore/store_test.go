@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1005,4 +1007,63 @@ func TestLoadCountsManyOwners(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPagesMatchJoinedReads checks that a page, which reads projects alone and takes their
+// users and workspaces from the store's cache, gives every project exactly as a read of
+// the one project (a join) does: through the store that wrote them and through a second
+// store on the same database, whose cache starts cold and meets users created later.
+func TestPagesMatchJoinedReads(t *testing.T) {
+	for _, fl := range testdb.Flavours {
+		t.Run(fl.Name, func(t *testing.T) {
+			dsn := fl.New(t)
+			open := func() *sqlstore.DB {
+				db, err := sqlstore.Open(context.Background(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				db.Ext = projectd.ExtValidators{}
+				return db
+			}
+			a, b := open(), open()
+			f := newFixture(t, a)
+			f.create(t, f.ann, projectd.ProjectCreate{Name: "ann's own"})
+			inTeam := f.create(t, f.ann, projectd.ProjectCreate{Name: "in team", Workspace: "team"})
+			f.create(t, f.ada, projectd.ProjectCreate{Name: "made by ada for cat", Owner: "cat"})
+			check := func(db *sqlstore.DB, want int) {
+				t.Helper()
+				page := list(t, db, f.ada, projectd.ProjectQuery{})
+				if len(page) != want {
+					t.Fatalf("%d projects, want %d", len(page), want)
+				}
+				for _, p := range page {
+					one, err := db.FindProject(f.ada, strconv.FormatInt(p.ID, 10))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(p, one) {
+						t.Fatalf("page has %+v (owner %+v, creator %+v, editor %+v)\nread has %+v (owner %+v, creator %+v, editor %+v)",
+							p, p.Owner, p.CreatedBy, p.UpdatedBy, one, one.Owner, one.CreatedBy, one.UpdatedBy)
+					}
+				}
+			}
+			check(a, 3)
+			check(b, 3)
+			// A user b has not seen edits a project it has cached the rest of.
+			dan := &projectd.User{Login: "dan", Email: "dan@example.com", LastName: "Dee", Role: projectd.RoleAdmin}
+			if err := a.CreateUser(context.Background(), dan); err != nil {
+				t.Fatal(err)
+			}
+			name := "renamed by dan"
+			if _, err := a.UpdateProject(as(dan), strconv.FormatInt(inTeam.ID, 10), &projectd.ProjectUpdate{Name: &name}, ""); err != nil {
+				t.Fatal(err)
+			}
+			check(b, 3)
+			page := list(t, b, f.ada, projectd.ProjectQuery{Filter: projectd.ProjectFilter{Name: name}})
+			if len(page) != 1 || page[0].UpdatedBy.Login != "dan" || page[0].CreatedBy.Login != "ann" || page[0].Workspace != "team" {
+				t.Fatalf("page after dan's edit: %+v", page)
+			}
+		})
+	}
 }
