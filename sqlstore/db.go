@@ -263,27 +263,32 @@ func (d *dialect) rebind(q string) string {
 	return b.String()
 }
 
-// stmt returns a prepared statement on SQLite's read pool, prepared once per query text.
+// stmt returns a prepared statement on SQLite's read pool, prepared once per query text,
+// or nil once 1,024 texts are kept: dynamic lists have few shapes, and past that a query
+// runs unprepared rather than leave a statement open on every reader.
 func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := db.stmts.Load(query); ok {
 		return s.(*sql.Stmt), nil
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if s, ok := db.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	if db.nstmts >= maxPreparedReads {
+		return nil, nil
 	}
 	s, err := db.read.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.nstmts >= 1024 { // dynamic lists have few shapes; past this, do not grow
-		return s, nil
-	}
-	if old, loaded := db.stmts.LoadOrStore(query, s); loaded {
-		s.Close()
-		return old.(*sql.Stmt), nil
-	}
+	db.stmts.Store(query, s)
 	db.nstmts++
 	return s, nil
 }
+
+// maxPreparedReads bounds the statements stmt keeps; a variable for tests.
+var maxPreparedReads = 1024
 
 // rows is what a read iterates: database/sql's rows on SQLite, pgx's on PostgreSQL.
 type rows interface {
@@ -309,7 +314,12 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (rows, error
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.QueryContext(ctx, args...)
+	var r *sql.Rows
+	if s != nil {
+		r, err = s.QueryContext(ctx, args...)
+	} else {
+		r, err = db.read.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -321,11 +331,11 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) interface
 	if db.pool != nil {
 		return db.pool.QueryRow(ctx, db.dialect.rebind(query), args...)
 	}
-	s, err := db.stmt(ctx, query)
-	if err != nil {
-		return db.read.QueryRowContext(ctx, query, args...)
+	if s, err := db.stmt(ctx, query); err == nil && s != nil {
+		return s.QueryRowContext(ctx, args...)
 	}
-	return s.QueryRowContext(ctx, args...)
+	// Unprepared; a query that failed to prepare reports its error from here.
+	return db.read.QueryRowContext(ctx, query, args...)
 }
 
 // Tx is a write transaction with the dialect's placeholders.

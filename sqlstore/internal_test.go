@@ -158,3 +158,34 @@ func TestRefCacheMissingUser(t *testing.T) {
 		t.Fatalf("fill with a missing user: %v, owner %+v", err, projects[0].Owner)
 	}
 }
+
+// Past its bound the statement cache runs queries unprepared, with the same results, and
+// keeps no more statements.
+func TestPreparedReadsBounded(t *testing.T) {
+	defer func(n int) { maxPreparedReads = n }(maxPreparedReads)
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	maxPreparedReads = db.nstmts + 1
+	for i := 0; i < 3; i++ {
+		for _, q := range []string{"SELECT 1 + ?", "SELECT 2 + ?"} {
+			var n int
+			if err := db.queryRow(context.Background(), q, 40).Scan(&n); err != nil || n != 40+int(q[7]-'0') {
+				t.Fatalf("%s: %d, %v", q, n, err)
+			}
+			r, err := db.query(context.Background(), q, 1)
+			if err != nil || !r.Next() {
+				t.Fatalf("%s: %v", q, err)
+			}
+			r.Close()
+		}
+	}
+	if db.nstmts != maxPreparedReads {
+		t.Fatalf("%d statements kept, want %d", db.nstmts, maxPreparedReads)
+	}
+	if _, err := db.query(context.Background(), "SELECT nonsense FROM nowhere"); err == nil {
+		t.Fatal("a bad query past the bound reported no error")
+	}
+}
