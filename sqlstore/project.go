@@ -96,12 +96,13 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	defer rows.Close()
 	page := &projectd.ProjectPage{Projects: make([]*projectd.Project, 0, limit)}
 	refs := make([]projectRefs, 0, limit)
+	scan := newPageScanner()
 	for rows.Next() {
 		if len(page.Projects) == limit {
 			page.HasMore = true
 			break
 		}
-		p, r, err := scanPageRow(rows)
+		p, r, err := scan.scan(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -62,12 +62,39 @@ func scanProject(row scanner) (*projectd.Project, error) {
 	return p, nil
 }
 
-// scanPageRow scans a row of selectPage.
-func scanPageRow(row scanner) (*projectd.Project, projectRefs, error) {
-	p := &projectd.Project{}
-	var r projectRefs
-	err := scanColumns(row, p, &r.owner, &r.createdBy, &r.updatedBy, &r.workspace)
-	return p, r, err
+// pageScanner scans rows of selectPage into destinations it keeps, so that a row costs
+// its project and its strings, not a slice of destinations and boxed numbers.
+type pageScanner struct {
+	row              projectd.Project
+	created, updated int64
+	ext              []byte
+	refs             projectRefs
+	workspace        *int64
+	dest             []any
+}
+
+func newPageScanner() *pageScanner {
+	s := &pageScanner{}
+	p, r := &s.row, &s.refs
+	s.dest = []any{&p.ID, &p.UID, &p.Name, &p.Description, &p.Status, &s.created, &s.updated, &p.Version, &s.ext,
+		&r.owner, &r.createdBy, &r.updatedBy, &s.workspace}
+	return s
+}
+
+// scan reads one row; the project and its ext are new for each row.
+func (s *pageScanner) scan(row scanner) (*projectd.Project, projectRefs, error) {
+	s.ext, s.workspace = nil, nil
+	if err := row.Scan(s.dest...); err != nil {
+		return nil, projectRefs{}, err
+	}
+	p := new(projectd.Project)
+	*p = s.row
+	p.CreatedAt, p.UpdatedAt, p.Ext = fromMicros(s.created), fromMicros(s.updated), s.ext
+	r := s.refs
+	if s.workspace != nil {
+		r.workspace = *s.workspace
+	}
+	return p, r, nil
 }
 
 // where collects the conditions and arguments of a query.

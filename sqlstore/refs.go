@@ -22,10 +22,10 @@ type refCache struct {
 // maxCachedRefs bounds each map; a full map starts again empty. A variable for tests.
 var maxCachedRefs = 100_000
 
-// projectRefs are the ids a project row names, until fill replaces them with their rows.
+// projectRefs are the ids a project row names, until fill replaces them with their rows;
+// workspace 0 is none.
 type projectRefs struct {
-	owner, createdBy, updatedBy int64
-	workspace                   *int64
+	owner, createdBy, updatedBy, workspace int64
 }
 
 // fill sets the owner, creator, editor and workspace of each project from refs[i]. Rows
@@ -53,9 +53,9 @@ func (c *refCache) fill(ctx context.Context, db *DB, projects []*projectd.Projec
 				userIDs = append(userIDs, id)
 			}
 		}
-		if r.workspace != nil && !seen[-*r.workspace] { // ids are positive: negatives keep workspaces apart
-			seen[-*r.workspace] = true
-			workspaceIDs = append(workspaceIDs, *r.workspace)
+		if r.workspace != 0 && !seen[-r.workspace] { // ids are positive: negatives keep workspaces apart
+			seen[-r.workspace] = true
+			workspaceIDs = append(workspaceIDs, r.workspace)
 		}
 	}
 	users, workspaces, err := c.load(ctx, db, userIDs, workspaceIDs)
@@ -78,8 +78,8 @@ func setRefs(p *projectd.Project, r projectRefs, users map[int64]projectd.User, 
 	updatedBy, ok3 := users[r.updatedBy]
 	var workspace string
 	ok4 := true
-	if r.workspace != nil {
-		workspace, ok4 = workspaces[*r.workspace]
+	if r.workspace != 0 {
+		workspace, ok4 = workspaces[r.workspace]
 	}
 	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return false
