@@ -6,21 +6,25 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"projectd/internal/testdb"
 )
 
-// BenchmarkFirstPageHTTP is the whole list path as a client sees it: GET /api/projects,
-// newest first, 20 a page, from serve started through run, on an SQLite and a PostgreSQL
-// store holding the same PROJECTD_BENCH_PROJECTS projects (default 100,000;
-// docs/performance.md uses 1,000,000). seed fills the SQLite file, and export and import
-// copy it to PostgreSQL; both are kept for later runs (the file in PROJECTD_BENCH_DIR, the
-// schema bench_http_N in the database at PROJECTD_TEST_POSTGRES).
-func BenchmarkFirstPageHTTP(b *testing.B) {
+// BenchmarkListHTTP is the whole list path as a client sees it: GET /api/projects, newest
+// first, 20 a page, from serve started through run, on an SQLite and a PostgreSQL store
+// holding the same PROJECTD_BENCH_PROJECTS projects (default 100,000; docs/performance.md
+// uses 1,000,000). seed fills the SQLite file, and export and import copy it to
+// PostgreSQL; both are kept for later runs (the file in PROJECTD_BENCH_DIR, the schema
+// bench_http_N in the database at PROJECTD_TEST_POSTGRES). first_page is the newest 20;
+// deep_page follows a cursor from halfway down (projects created up to the middle one's
+// time, page 2), which must cost what the first page does.
+func BenchmarkListHTTP(b *testing.B) {
 	n := 100_000
 	if v, err := strconv.Atoi(os.Getenv("PROJECTD_BENCH_PROJECTS")); err == nil && v > 0 {
 		n = v
@@ -45,23 +49,46 @@ func BenchmarkFirstPageHTTP(b *testing.B) {
 				s.cli("import", "--in", dump)
 			}
 		}
-		token := s.cli("token", "create", "--login", "benchadmin", "--scopes", "read")
-		url := s.base + "/api/projects?limit=20&sort=-created"
-		b.Run(st.name, func(b *testing.B) {
-			for b.Loop() {
-				req, _ := http.NewRequest("GET", url, nil)
-				req.Header.Set("Authorization", "Bearer "+token[:len(token)-1])
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Fatalf("status %d", resp.StatusCode)
-				}
+		token := strings.TrimSpace(s.cli("token", "create", "--login", "benchadmin", "--scopes", "read"))
+		get := func(b *testing.B, path string) []byte {
+			req, _ := http.NewRequest("GET", s.base+path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
 			}
-		})
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				b.Fatalf("GET %s: %d %s %v", path, resp.StatusCode, body, err)
+			}
+			return body
+		}
+		var middle struct {
+			CreatedAt string `json:"created_at"`
+		}
+		var first struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor string            `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(get(b, fmt.Sprintf("/api/projects/%d", n/2)), &middle); err != nil {
+			b.Fatal(err)
+		}
+		deep := "/api/projects?limit=20&sort=-created&created_lte=" + url.QueryEscape(middle.CreatedAt)
+		if err := json.Unmarshal(get(b, deep), &first); err != nil || len(first.Items) != 20 || first.NextCursor == "" {
+			b.Fatalf("the page halfway down: %d items, cursor %q, %v", len(first.Items), first.NextCursor, err)
+		}
+		deep += "&cursor=" + url.QueryEscape(first.NextCursor)
+		for _, page := range []struct{ name, path string }{
+			{"first_page", "/api/projects?limit=20&sort=-created"},
+			{"deep_page", deep},
+		} {
+			b.Run(st.name+"/"+page.name, func(b *testing.B) {
+				for b.Loop() {
+					get(b, page.path)
+				}
+			})
+		}
 	}
 }
 
