@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -221,6 +222,19 @@ func TestServeFlags(t *testing.T) {
 		if err := run(context.Background(), args, env, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v succeeded", args)
 		}
+	}
+}
+
+// serve collects garbage at serveGCPercent unless GOGC is set, which then wins.
+func TestServeGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	tuneGC(func(k string) string { return map[string]string{"GOGC": "100"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("with GOGC=100 set the GC percent became %d", got)
+	}
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != serveGCPercent {
+		t.Fatalf("without GOGC the GC percent is %d, want %d", got, serveGCPercent)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 
 	"projectd/api"
@@ -55,6 +56,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 		*publicURL = strings.TrimSuffix(*publicURL, "/")
 	}
+	tuneGC(e.getenv)
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	store, err := e.openStore(ctx, *dsn)
 	if err != nil {
@@ -77,4 +79,18 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	}
 	logger.Info("projectd listening", "url", base, "db", store.Dialect())
 	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, *rateLimit), logger)
+}
+
+// serveGCPercent is the garbage collector's target for serve unless GOGC says otherwise.
+// serve keeps little alive (caches of statements, users and tokens: tens of MB), and
+// every request allocates its page afresh; collecting at 5x the live heap instead of 2x
+// gives a first page about 20% more requests/s for about 12 MB more memory
+// (docs/performance.md).
+const serveGCPercent = 400
+
+// tuneGC sets serveGCPercent when the environment does not set GOGC.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 }
