@@ -870,12 +870,8 @@ func TestSessions(t *testing.T) {
 	})
 }
 
-// TestProjectIDsAcrossProcesses runs two stores on one PostgreSQL database, as two
-// replicas of serve would: ids from their blocks never collide, each store's ids rise in
-// the order it creates projects, and an import with ids of its own inside another
-// store's block makes that store move to a new block instead of failing.
-func TestProjectIDsAcrossProcesses(t *testing.T) {
-	dsn := testdb.Flavours[1].New(t) // PostgreSQL; SQLite has one writer and its rowids
+// openTwice opens two stores on dsn, as two processes would.
+func openTwice(t *testing.T, dsn string) (*sqlstore.DB, *sqlstore.DB) {
 	open := func() *sqlstore.DB {
 		db, err := sqlstore.Open(context.Background(), dsn)
 		if err != nil {
@@ -885,7 +881,16 @@ func TestProjectIDsAcrossProcesses(t *testing.T) {
 		db.Ext = projectd.ExtValidators{}
 		return db
 	}
-	a, b := open(), open()
+	return open(), open()
+}
+
+// TestProjectIDsAcrossProcesses runs two stores on one PostgreSQL database, as two
+// replicas of serve would: ids from their blocks never collide, each store's ids rise in
+// the order it creates projects, and an import with ids of its own inside another
+// store's block makes that store move to a new block instead of failing.
+func TestProjectIDsAcrossProcesses(t *testing.T) {
+	dsn := testdb.Flavours[1].New(t) // PostgreSQL; SQLite has one writer and its rowids
+	a, b := openTwice(t, dsn)
 	f := newFixture(t, a) // its workspace made 0 projects: no ids taken yet
 	seen := map[int64]string{}
 	var mu sync.Mutex
@@ -1017,16 +1022,7 @@ func TestPagesMatchJoinedReads(t *testing.T) {
 	for _, fl := range testdb.Flavours {
 		t.Run(fl.Name, func(t *testing.T) {
 			dsn := fl.New(t)
-			open := func() *sqlstore.DB {
-				db, err := sqlstore.Open(context.Background(), dsn)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
-				db.Ext = projectd.ExtValidators{}
-				return db
-			}
-			a, b := open(), open()
+			a, b := openTwice(t, dsn)
 			f := newFixture(t, a)
 			f.create(t, f.ann, projectd.ProjectCreate{Name: "ann's own"})
 			inTeam := f.create(t, f.ann, projectd.ProjectCreate{Name: "in team", Workspace: "team"})
