@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -188,4 +189,50 @@ func TestPreparedReadsBounded(t *testing.T) {
 	if _, err := db.query(context.Background(), "SELECT nonsense FROM nowhere"); err == nil {
 		t.Fatal("a bad query past the bound reported no error")
 	}
+}
+
+// Pages listed at once by many callers, while loads keep emptying a small cache, still
+// name the right users (run under -race, this also checks the cache's locking).
+func TestRefCacheConcurrentPages(t *testing.T) {
+	defer func(n int) { maxCachedRefs = n }(maxCachedRefs)
+	maxCachedRefs = 3
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Ext = projectd.ExtValidators{}
+	for i := 1; i <= 12; i++ {
+		u := &projectd.User{Login: fmt.Sprintf("u%02d", i), Email: fmt.Sprintf("u%02d@example.com", i)}
+		if err := db.CreateUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		ctx := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: u, Scopes: []string{projectd.ScopeWrite}})
+		if _, err := db.CreateProject(ctx, &projectd.ProjectCreate{Name: u.Login + "'s"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: &projectd.User{Role: projectd.RoleAdmin}, Scopes: []string{projectd.ScopeRead}})
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				idGt := int64((w + i) % 10)
+				page, err := db.ListProjects(admin, projectd.ProjectQuery{Limit: 3, Filter: projectd.ProjectFilter{IDGt: &idGt}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, p := range page.Projects {
+					if p.Name != p.Owner.Login+"'s" || p.UpdatedBy.Email != p.Owner.Email {
+						t.Errorf("project %q with owner %+v, editor %+v", p.Name, p.Owner, p.UpdatedBy)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
