@@ -2,7 +2,6 @@ package api
 
 import (
 	"strconv"
-	"time"
 
 	"projectd"
 	"projectd/httpserver"
@@ -37,9 +36,9 @@ func appendProject(b []byte, p *projectd.Project) []byte {
 		b = httpserver.AppendString(b, p.Workspace)
 	}
 	b = append(b, `,"created_at":`...)
-	b = appendTime(b, p.CreatedAt)
+	b = httpserver.AppendTime(b, p.CreatedAt, timeLayout)
 	b = append(b, `,"updated_at":`...)
-	b = appendTime(b, p.UpdatedAt)
+	b = httpserver.AppendTime(b, p.UpdatedAt, timeLayout)
 	b = append(b, `,"created_by":`...)
 	b = httpserver.AppendString(b, p.CreatedBy.Login)
 	b = append(b, `,"updated_by":`...)
@@ -53,10 +52,4 @@ func appendProject(b []byte, p *projectd.Project) []byte {
 		b = append(b, p.Ext...) // validated and compacted on write
 	}
 	return append(b, '}')
-}
-
-func appendTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, timeLayout)
-	return append(b, '"')
 }

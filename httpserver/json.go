@@ -1,6 +1,9 @@
 package httpserver
 
-import "unicode/utf8"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -52,5 +55,12 @@ func AppendString(b []byte, s string) []byte {
 		i += size
 	}
 	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// AppendTime appends t in UTC, in layout, as a JSON string.
+func AppendTime(b []byte, t time.Time, layout string) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, layout)
 	return append(b, '"')
 }

@@ -220,3 +220,17 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("a zero limit limited")
 	}
 }
+
+// AppendTime writes the time in UTC, whatever its zone, as a JSON string in the layout.
+func TestAppendTime(t *testing.T) {
+	moscow := time.FixedZone("MSK", 3*3600)
+	at := time.Date(2025, 3, 9, 2, 4, 5, 123456789, moscow)
+	for layout, want := range map[string]string{
+		"2006-01-02T15:04:05.000000Z07:00": `"2025-03-08T23:04:05.123456Z"`,
+		"2006-01-02T15:04:05":              `"2025-03-08T23:04:05"`,
+	} {
+		if got := string(AppendTime([]byte("x"), at, layout)); got != "x"+want {
+			t.Errorf("AppendTime(%s) = %s, want x%s", layout, got, want)
+		}
+	}
+}

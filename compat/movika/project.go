@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
-	"time"
 
 	"projectd"
 	"projectd/httpserver"
@@ -112,12 +111,6 @@ func appendOptString(b []byte, s *string) []byte {
 	return httpserver.AppendString(b, *s)
 }
 
-func appendTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, timeLayout)
-	return append(b, '"')
-}
-
 // appendProject writes a project as Studio Pro does, in the documented field order.
 func appendProject(b []byte, p *projectd.Project) []byte {
 	var doc struct {
@@ -180,10 +173,10 @@ func appendProject(b []byte, p *projectd.Project) []byte {
 	b = append(b, `],"modified":`...)
 	b = strconv.AppendBool(b, e.Modified)
 	b = append(b, `,"created":`...)
-	b = appendTime(b, p.CreatedAt)
+	b = httpserver.AppendTime(b, p.CreatedAt, timeLayout)
 	b = append(b, `,"updatedBy":`...)
 	b = httpserver.AppendString(b, p.UpdatedBy.Email)
 	b = append(b, `,"updated":`...)
-	b = appendTime(b, p.UpdatedAt)
+	b = httpserver.AppendTime(b, p.UpdatedAt, timeLayout)
 	return append(b, '}')
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"projectd"
@@ -75,12 +74,6 @@ func validName(name string) error {
 
 const timeLayout = "2006-01-02T15:04:05"
 
-func appendTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, timeLayout)
-	return append(b, '"')
-}
-
 // appendProject writes a project as the surface does.
 func appendProject(b []byte, p *projectd.Project) []byte {
 	b = append(b, `{"projectId":`...)
@@ -92,11 +85,11 @@ func appendProject(b []byte, p *projectd.Project) []byte {
 	b = append(b, `,"createdUserName":`...)
 	b = httpserver.AppendString(b, p.CreatedBy.Login)
 	b = append(b, `,"createdTime":`...)
-	b = appendTime(b, p.CreatedAt)
+	b = httpserver.AppendTime(b, p.CreatedAt, timeLayout)
 	b = append(b, `,"updatedUserName":`...)
 	b = httpserver.AppendString(b, p.UpdatedBy.Login)
 	b = append(b, `,"updatedTime":`...)
-	b = appendTime(b, p.UpdatedAt)
+	b = httpserver.AppendTime(b, p.UpdatedAt, timeLayout)
 	return append(b, '}')
 }
 
@@ -171,11 +164,11 @@ func (h *Handler) handleCreateWorkspace(w http.ResponseWriter, r *http.Request) 
 	b = append(b, `,"createdUserName":`...)
 	b = httpserver.AppendString(b, creator)
 	b = append(b, `,"createdTime":`...)
-	b = appendTime(b, ws.CreatedAt)
+	b = httpserver.AppendTime(b, ws.CreatedAt, timeLayout)
 	b = append(b, `,"updatedUserName":`...)
 	b = httpserver.AppendString(b, creator)
 	b = append(b, `,"updatedTime":`...)
-	b = appendTime(b, ws.UpdatedAt)
+	b = httpserver.AppendTime(b, ws.UpdatedAt, timeLayout)
 	writeResult(w, http.StatusOK, append(b, '}'))
 }
 

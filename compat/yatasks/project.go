@@ -224,6 +224,6 @@ func appendProject(b []byte, p *projectd.Project, caller *projectd.User) []byte 
 		b = append(b, `"ACTIVE"`...)
 	}
 	b = append(b, `,"created":`...)
-	b = appendTime(b, p.CreatedAt)
+	b = httpserver.AppendTime(b, p.CreatedAt, timeLayout)
 	return append(b, '}')
 }

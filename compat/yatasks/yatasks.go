@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"projectd"
 	"projectd/httpserver"
@@ -132,9 +131,3 @@ func toTolokaField(field string) string {
 
 // timeLayout is how the surface writes times: UTC, milliseconds, no zone.
 const timeLayout = "2006-01-02T15:04:05.000"
-
-func appendTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, timeLayout)
-	return append(b, '"')
-}
