@@ -169,6 +169,37 @@ func BenchmarkListProjectsParallel(b *testing.B) {
 	}
 }
 
+// BenchmarkPostgresBarePage is the floor under a PostgreSQL first page: the page's query
+// (the columns a page reads, newest first, 21 rows) through pgx alone, on a connection of
+// its own, decoding nothing.
+func BenchmarkPostgresBarePage(b *testing.B) {
+	stores := benchStores(b)
+	if stores["postgres"] == nil {
+		b.Skip("SKIPPING: no PostgreSQL (see PROJECTD_TEST_POSTGRES)")
+	}
+	conn, err := pgx.Connect(context.Background(), testdb.KeptPostgres(b, fmt.Sprintf("bench_v2_%d", benchSize())))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	const page = `SELECT p.id, p.uid, p.name, p.description, p.status, p.created_at, p.updated_at, p.version, p.ext,
+		p.owner_id, p.created_by, p.updated_by, p.workspace_id FROM projects p ORDER BY p.created_at DESC, p.id DESC LIMIT 21`
+	for b.Loop() {
+		rows, err := conn.Query(context.Background(), page)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			rows.RawValues()
+			n++
+		}
+		if rows.Close(); rows.Err() != nil || n != 21 {
+			b.Fatalf("%d rows, %v", n, rows.Err())
+		}
+	}
+}
+
 // BenchmarkPostgresRoundTrip is the floor under every PostgreSQL page: one SELECT 1.
 func BenchmarkPostgresRoundTrip(b *testing.B) {
 	base := os.Getenv("PROJECTD_TEST_POSTGRES")
