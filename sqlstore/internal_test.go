@@ -100,19 +100,17 @@ func TestIsUnsupported(t *testing.T) {
 	}
 }
 
-// The reference cache stays under its bound: a load that would pass it starts the map
-// again, and pages stay right throughout.
-func TestRefCacheBounded(t *testing.T) {
-	defer func(n int) { maxCachedRefs = n }(maxCachedRefs)
-	maxCachedRefs = 4
+// storeOfOwners opens an SQLite store where users u01..uNN each own one project named
+// "uNN's", and returns it with an admin's context to list them.
+func storeOfOwners(t *testing.T, n int) (*DB, context.Context) {
 	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	db.Ext = projectd.ExtValidators{}
-	for i := 1; i <= 5; i++ {
-		u := &projectd.User{Login: fmt.Sprintf("u%d", i), Email: fmt.Sprintf("u%d@example.com", i)}
+	for i := 1; i <= n; i++ {
+		u := &projectd.User{Login: fmt.Sprintf("u%02d", i), Email: fmt.Sprintf("u%02d@example.com", i)}
 		if err := db.CreateUser(context.Background(), u); err != nil {
 			t.Fatal(err)
 		}
@@ -121,12 +119,20 @@ func TestRefCacheBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	admin := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: &projectd.User{Role: projectd.RoleAdmin}, Scopes: []string{projectd.ScopeRead}})
+	return db, projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: &projectd.User{Role: projectd.RoleAdmin}, Scopes: []string{projectd.ScopeRead}})
+}
+
+// The reference cache stays under its bound: a load that would pass it starts the map
+// again, and pages stay right throughout.
+func TestRefCacheBounded(t *testing.T) {
+	defer func(n int) { maxCachedRefs = n }(maxCachedRefs)
+	maxCachedRefs = 4
+	db, admin := storeOfOwners(t, 5)
 	var after []any
 	for _, want := range []struct {
 		owners string
 		cached int
-	}{{"u1 u2", 2}, {"u3 u4", 4}, {"u5", 1}} {
+	}{{"u01 u02", 2}, {"u03 u04", 4}, {"u05", 1}} {
 		page, err := db.ListProjects(admin, projectd.ProjectQuery{Limit: 2, After: after})
 		if err != nil {
 			t.Fatal(err)
@@ -196,23 +202,7 @@ func TestPreparedReadsBounded(t *testing.T) {
 func TestRefCacheConcurrentPages(t *testing.T) {
 	defer func(n int) { maxCachedRefs = n }(maxCachedRefs)
 	maxCachedRefs = 3
-	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.Ext = projectd.ExtValidators{}
-	for i := 1; i <= 12; i++ {
-		u := &projectd.User{Login: fmt.Sprintf("u%02d", i), Email: fmt.Sprintf("u%02d@example.com", i)}
-		if err := db.CreateUser(context.Background(), u); err != nil {
-			t.Fatal(err)
-		}
-		ctx := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: u, Scopes: []string{projectd.ScopeWrite}})
-		if _, err := db.CreateProject(ctx, &projectd.ProjectCreate{Name: u.Login + "'s"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	admin := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: &projectd.User{Role: projectd.RoleAdmin}, Scopes: []string{projectd.ScopeRead}})
+	db, admin := storeOfOwners(t, 12)
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
