@@ -206,7 +206,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*projectd.Auth, 
 
 // scanPrefix scans some leading columns, then the rest into the wrapped destinations.
 type scanPrefix struct {
-	row  interface{ Scan(...any) error }
+	row  scanner
 	lead []any
 }
 

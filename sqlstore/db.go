@@ -327,7 +327,7 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (rows, error
 }
 
 // queryRow runs a read of one row; a missing row scans as sql.ErrNoRows on both engines.
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) scanner {
 	if db.pool != nil {
 		return db.pool.QueryRow(ctx, db.dialect.rebind(query), args...)
 	}

@@ -24,7 +24,7 @@ func (db *DB) FindProject(ctx context.Context, ref string) (*projectd.Project, e
 }
 
 // rowReader runs a query of one row: the read pool's, or a transaction's.
-type rowReader func(ctx context.Context, query string, args ...any) interface{ Scan(...any) error }
+type rowReader func(ctx context.Context, query string, args ...any) scanner
 
 // findVisible reads one project that a may see, by numeric id or uid.
 func findVisible(ctx context.Context, read rowReader, a *projectd.Auth, ref string) (*projectd.Project, error) {
@@ -118,7 +118,10 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 			return nil, err
 		}
 	}
-	return page, db.refs.fill(ctx, db, page.Projects, refs)
+	if err := db.refs.fill(ctx, db, page.Projects, refs); err != nil {
+		return nil, err
+	}
+	return page, nil
 }
 
 // StreamProjects calls fn for every matching project in order, one row at a time.
@@ -356,7 +359,7 @@ func mayWrite(ctx context.Context, tx *Tx, a *projectd.Auth, p *projectd.Project
 
 // findForWrite loads a project the caller may see and change, checking ifMatch.
 func (db *DB) findForWrite(ctx context.Context, tx *Tx, a *projectd.Auth, ref string, ifMatch string) (*projectd.Project, error) {
-	p, err := findVisible(ctx, func(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+	p, err := findVisible(ctx, func(ctx context.Context, query string, args ...any) scanner {
 		return tx.queryRow(ctx, query, args...)
 	}, a, ref)
 	if err != nil {

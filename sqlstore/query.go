@@ -11,7 +11,7 @@ import (
 	"projectd"
 )
 
-// projectColumns are a project's own columns, in the order scanColumns reads them.
+// projectColumns are a project's own columns, first in both of the selects below.
 const projectColumns = `p.id, p.uid, p.name, p.description, p.status, p.created_at, p.updated_at, p.version, p.ext`
 
 // selectProjects reads a project with its owner, workspace and editors in one query, so
@@ -30,32 +30,24 @@ JOIN users ub ON ub.id = p.updated_by`
 // which refCache.fill turns into rows.
 const selectPage = `SELECT ` + projectColumns + `, p.owner_id, p.created_by, p.updated_by, p.workspace_id FROM projects p`
 
+// scanner is a row to scan: database/sql's or pgx's, of a query or a transaction.
 type scanner interface{ Scan(...any) error }
-
-// scanColumns scans projectColumns into p, and the rest of the row into more.
-func scanColumns(row scanner, p *projectd.Project, more ...any) error {
-	var created, updated int64
-	var ext string
-	if err := row.Scan(append([]any{&p.ID, &p.UID, &p.Name, &p.Description, &p.Status, &created, &updated, &p.Version, &ext}, more...)...); err != nil {
-		return err
-	}
-	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
-	p.Ext = []byte(ext)
-	return nil
-}
 
 func scanProject(row scanner) (*projectd.Project, error) {
 	p := &projectd.Project{Owner: &projectd.User{}, CreatedBy: &projectd.User{}, UpdatedBy: &projectd.User{}}
-	var ownerCreated int64
+	var created, updated, ownerCreated int64
+	var ext string
 	var workspace *string
 	o, cb, ub := p.Owner, p.CreatedBy, p.UpdatedBy
-	err := scanColumns(row, p, &o.ID, &o.UID, &o.Login, &o.Email, &o.FirstName, &o.LastName, &o.AvatarURL, &o.Role, &ownerCreated,
+	err := row.Scan(&p.ID, &p.UID, &p.Name, &p.Description, &p.Status, &created, &updated, &p.Version, &ext,
+		&o.ID, &o.UID, &o.Login, &o.Email, &o.FirstName, &o.LastName, &o.AvatarURL, &o.Role, &ownerCreated,
 		&workspace,
 		&cb.ID, &cb.UID, &cb.Login, &cb.Email, &ub.ID, &ub.UID, &ub.Login, &ub.Email)
 	if err != nil {
 		return nil, err
 	}
-	o.CreatedAt = fromMicros(ownerCreated)
+	p.CreatedAt, p.UpdatedAt, o.CreatedAt = fromMicros(created), fromMicros(updated), fromMicros(ownerCreated)
+	p.Ext = []byte(ext)
 	if workspace != nil {
 		p.Workspace = *workspace
 	}

@@ -12,7 +12,7 @@ import (
 
 const userColumns = "id, uid, login, email, first_name, last_name, avatar_url, role, created_at"
 
-func scanUser(row interface{ Scan(...any) error }) (*projectd.User, error) {
+func scanUser(row scanner) (*projectd.User, error) {
 	var u projectd.User
 	var created int64
 	if err := row.Scan(&u.ID, &u.UID, &u.Login, &u.Email, &u.FirstName, &u.LastName, &u.AvatarURL, &u.Role, &created); err != nil {
