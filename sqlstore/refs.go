@@ -44,17 +44,17 @@ func (c *refCache) fill(ctx context.Context, db *DB, projects []*projectd.Projec
 		return nil
 	}
 	var userIDs, workspaceIDs []int64
-	seen := map[int64]bool{}
+	seenUsers, seenWorkspaces := map[int64]bool{}, map[int64]bool{}
 	for _, i := range pending {
 		r := refs[i]
 		for _, id := range [3]int64{r.owner, r.createdBy, r.updatedBy} {
-			if !seen[id] {
-				seen[id] = true
+			if !seenUsers[id] {
+				seenUsers[id] = true
 				userIDs = append(userIDs, id)
 			}
 		}
-		if r.workspace != 0 && !seen[-r.workspace] { // ids are positive: negatives keep workspaces apart
-			seen[-r.workspace] = true
+		if r.workspace != 0 && !seenWorkspaces[r.workspace] {
+			seenWorkspaces[r.workspace] = true
 			workspaceIDs = append(workspaceIDs, r.workspace)
 		}
 	}
@@ -97,15 +97,13 @@ func setRefs(p *projectd.Project, r projectRefs, users map[int64]projectd.User, 
 func (c *refCache) load(ctx context.Context, db *DB, userIDs, workspaceIDs []int64) (map[int64]projectd.User, map[int64]string, error) {
 	users := make(map[int64]projectd.User, len(userIDs))
 	workspaces := make(map[int64]string, len(workspaceIDs))
-	err := db.eachRow(ctx, "SELECT id, uid, login, email, first_name, last_name, avatar_url, role, created_at FROM users", userIDs,
-		func(r rows) error {
-			var u projectd.User
-			var created int64
-			err := r.Scan(&u.ID, &u.UID, &u.Login, &u.Email, &u.FirstName, &u.LastName, &u.AvatarURL, &u.Role, &created)
-			u.CreatedAt = fromMicros(created)
-			users[u.ID] = u
-			return err
-		})
+	err := db.eachRow(ctx, "SELECT "+userColumns+" FROM users", userIDs, func(r rows) error {
+		u, err := scanUser(r)
+		if err == nil {
+			users[u.ID] = *u
+		}
+		return err
+	})
 	if err == nil {
 		err = db.eachRow(ctx, "SELECT id, name FROM workspaces", workspaceIDs, func(r rows) error {
 			var id int64
