@@ -21,17 +21,24 @@ import (
 )
 
 // newServer composes every surface of projectd on one handler.
-func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, rateLimit int) http.Handler {
+// serveOptions are the settings of serve that shape the surfaces.
+type serveOptions struct {
+	publicURL        string
+	rateLimit        int
+	ncpRefuseReplays bool
+}
+
+func newServer(store *sqlstore.DB, logger *slog.Logger, opts serveOptions) http.Handler {
 	mux := http.NewServeMux()
-	yatasks.New(store, logger, httpserver.NewLimiter(rateLimit)).Routes(mux)
-	textking.New(store, logger, publicURL).Routes(mux)
+	yatasks.New(store, logger, httpserver.NewLimiter(opts.rateLimit)).Routes(mux)
+	textking.New(store, logger, opts.publicURL).Routes(mux)
 	movika.New(store, logger).Routes(mux)
-	ncpmaiu.New(store, logger).Routes(mux)
-	tervis.New(store, logger, publicURL).Routes(mux)
+	ncpmaiu.New(store, logger, opts.ncpRefuseReplays).Routes(mux)
+	tervis.New(store, logger, opts.publicURL).Routes(mux)
 	mux.Handle("/", api.New(api.Config{
 		Store:     store,
 		Logger:    logger,
-		PublicURL: publicURL,
+		PublicURL: opts.publicURL,
 		CursorKey: subkey(store.MasterKey, "cursor"),
 	}))
 	return httpserver.Middleware(mux, logger)
@@ -43,6 +50,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	publicURL := fs.String("public-url", "", "scheme://host[:port] that links point to (default: the request's)")
 	demo := fs.Bool("demo", false, "load demo data and print curl lines for every surface")
 	rateLimit := fs.Int("rate-limit", 6000, "requests a minute per user on the Yandex Tasks surface (0: no limit)")
+	refuseReplays := fs.Bool("ncp-refuse-replays", false, "NAVER surface: accept each signature once (identical requests signed in one millisecond are then refused)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -78,7 +86,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 	}
 	logger.Info("projectd listening", "url", base, "db", store.Dialect())
-	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, *rateLimit), logger)
+	return httpserver.Serve(ctx, ln, newServer(store, logger, serveOptions{publicURL: *publicURL, rateLimit: *rateLimit, ncpRefuseReplays: *refuseReplays}), logger)
 }
 
 // serveGCPercent is the garbage collector's target for serve unless GOGC says otherwise.

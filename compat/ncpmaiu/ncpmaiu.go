@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"projectd"
@@ -28,14 +29,17 @@ type Store interface {
 
 // Handler serves the surface.
 type Handler struct {
-	store  Store
-	logger *slog.Logger
-	now    func() time.Time
+	store         Store
+	logger        *slog.Logger
+	now           func() time.Time
+	refuseReplays bool
 }
 
-// New returns the surface's handler.
-func New(store Store, logger *slog.Logger) *Handler {
-	return &Handler{store: store, logger: logger, now: time.Now}
+// New returns the surface's handler. Like NAVER's gateway, it accepts every correctly
+// signed request within the window, repeats included; with refuseReplays it accepts a
+// signature once, which also refuses identical requests signed in one millisecond.
+func New(store Store, logger *slog.Logger, refuseReplays bool) *Handler {
+	return &Handler{store: store, logger: logger, now: time.Now, refuseReplays: refuseReplays}
 }
 
 // Window is how far a request's timestamp may be from the server's clock.
@@ -58,9 +62,10 @@ func (h *Handler) gatewayFail(w http.ResponseWriter, code, message, details stri
 	json.NewEncoder(w).Encode(body)
 }
 
-// signed checks the signature headers and runs next as the key's user. A signature is
-// accepted once: a replay within the window is refused, across restarts too (spent
-// signatures are kept in the store until they expire).
+// signed checks the signature headers and runs next as the key's user. With
+// refuseReplays a signature is accepted once: a replay within the window is refused,
+// across restarts and replicas too (spent signatures are kept in the store until they
+// expire).
 func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		timestamp := r.Header.Get("x-ncp-apigw-timestamp")
@@ -99,17 +104,40 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 			h.gatewayFail(w, "200", "Authentication Failed", "the signature does not match the request")
 			return
 		}
-		if err := h.store.SpendSignature(r.Context(), signature, at.Add(Window)); err != nil {
-			if projectd.ErrorCode(err) == projectd.ECONFLICT {
-				h.gatewayFail(w, "200", "Authentication Failed", "this signature was used already")
-				return
-			}
-			h.logger.Error("spend signature", "request_id", httpserver.RequestID(r), "err", err)
-			h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
+		if h.refuseReplays && !h.spend(w, r, signature, at) {
 			return
 		}
 		auth := &projectd.Auth{User: user, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}}
 		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), auth)))
+	}
+}
+
+// spend records a signature as used, answering a replay (or a store failure) itself.
+func (h *Handler) spend(w http.ResponseWriter, r *http.Request, signature string, at time.Time) bool {
+	err := h.store.SpendSignature(r.Context(), signature, at.Add(Window))
+	switch projectd.ErrorCode(err) {
+	case "":
+		return true
+	case projectd.ECONFLICT:
+		h.gatewayFail(w, "200", "Authentication Failed", "this signature was used already")
+	default:
+		h.logger.Error("spend signature", "request_id", httpserver.RequestID(r), "err", err)
+		h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
+	}
+	return false
+}
+
+// fallback answers what no route serves: 404 10404 for a path no route has, 405 10405
+// with Allow for a path served for other methods.
+func (h *Handler) fallback(mux *http.ServeMux, pattern string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		allowed := httpserver.AllowedMethods(mux, r, pattern)
+		if len(allowed) == 0 {
+			h.fail(w, r, http.StatusNotFound, "10404", "Not found. No such resource: "+r.URL.Path)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		h.fail(w, r, http.StatusMethodNotAllowed, "10405", "Method not allowed. Allowed: "+strings.Join(allowed, ", "))
 	}
 }
 
