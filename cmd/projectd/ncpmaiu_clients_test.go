@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 )
