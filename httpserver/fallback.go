@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"net/http"
-	"strings"
 )
 
 // probedMethods are the methods a fallback asks the mux about for an Allow header.
@@ -16,7 +15,7 @@ func AllowedMethods(mux *http.ServeMux, r *http.Request, fallback string) []stri
 	for _, m := range probedMethods {
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := mux.Handler(probe); pattern != "" && !strings.HasSuffix(pattern, " "+fallback) && pattern != fallback {
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != fallback {
 			allowed = append(allowed, m)
 		}
 	}

@@ -1,6 +1,7 @@
 package yatasks
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -30,17 +31,57 @@ var sortFields = map[string]string{
 
 var ownerID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// parseList turns the query string into the domain's list query.
-func parseList(values url.Values) (projectd.ProjectQuery, validation) {
-	v := validation{}
-	q := projectd.ProjectQuery{Limit: defaultLimit}
+// checkParams refuses parameters the list does not take and parameters given twice.
+func checkParams(values url.Values, known []string, v validation) {
 	for name, vs := range values {
-		if !slices.Contains(listParams, name) {
+		if !slices.Contains(known, name) {
 			v.add(name, "UNKNOWN_FIELD", "unknown parameter %s", name)
 		} else if len(vs) > 1 {
 			v.add(name, "INVALID_VALUE", "%s is given more than once", name)
 		}
 	}
+}
+
+// parseLimit reads limit within 1..max into dst.
+func parseLimit(values url.Values, max int, dst *int, v validation) {
+	if !values.Has("limit") {
+		return
+	}
+	n, err := strconv.Atoi(values.Get("limit"))
+	switch {
+	case err != nil:
+		v.add("limit", "INVALID_NUMBER", "limit must be an integer")
+	case n > max:
+		v.add("limit", "VALUE_GREATER_THAN_MAX", "limit must be at most %d", max)
+	case n < 1:
+		v.add("limit", "VALUE_LESS_THAN_MIN", "limit must be at least 1")
+	default:
+		*dst = n
+	}
+}
+
+// parseSort reads sort, comma-separated fields of fields (each once, "-" for
+// descending), naming them in the domain as fields maps them.
+func parseSort(values url.Values, fields map[string]string, dst *[]projectd.SortKey, v validation) {
+	if !values.Has("sort") {
+		return
+	}
+	for _, part := range strings.Split(values.Get("sort"), ",") {
+		field, ok := fields[strings.TrimPrefix(part, "-")]
+		if !ok || slices.ContainsFunc(*dst, func(k projectd.SortKey) bool { return k.Field == field }) {
+			names := slices.Sorted(maps.Keys(fields))
+			v.add("sort", "UNKNOWN_ENUM_VALUE", "sort takes %s, each once, - for descending", strings.Join(names, ", "))
+			return
+		}
+		*dst = append(*dst, projectd.SortKey{Field: field, Desc: strings.HasPrefix(part, "-")})
+	}
+}
+
+// parseList turns the query string into the domain's list query.
+func parseList(values url.Values) (projectd.ProjectQuery, validation) {
+	v := validation{}
+	q := projectd.ProjectQuery{Limit: defaultLimit}
+	checkParams(values, listParams, v)
 	f := &q.Filter
 	if values.Has("status") {
 		switch values.Get("status") {
@@ -60,29 +101,8 @@ func parseList(values url.Values) (projectd.ProjectQuery, validation) {
 			v.add("owner", "INVALID_VALUE", "owner must be a requester id of 32 hexadecimal digits")
 		}
 	}
-	if values.Has("sort") {
-		for _, part := range strings.Split(values.Get("sort"), ",") {
-			field, ok := sortFields[strings.TrimPrefix(part, "-")]
-			if !ok || slices.ContainsFunc(q.Sort, func(k projectd.SortKey) bool { return k.Field == field }) {
-				v.add("sort", "UNKNOWN_ENUM_VALUE", "sort takes id, created, public_name and private_comment, each once, - for descending")
-				break
-			}
-			q.Sort = append(q.Sort, projectd.SortKey{Field: field, Desc: strings.HasPrefix(part, "-")})
-		}
-	}
-	if values.Has("limit") {
-		n, err := strconv.Atoi(values.Get("limit"))
-		switch {
-		case err != nil:
-			v.add("limit", "INVALID_NUMBER", "limit must be an integer")
-		case n > maxLimit:
-			v.add("limit", "VALUE_GREATER_THAN_MAX", "limit must be at most %d", maxLimit)
-		case n < 1:
-			v.add("limit", "VALUE_LESS_THAN_MIN", "limit must be at least 1")
-		default:
-			q.Limit = n
-		}
-	}
+	parseSort(values, sortFields, &q.Sort, v)
+	parseLimit(values, maxLimit, &q.Limit, v)
 	for name, dst := range map[string]**int64{"id_gt": &f.IDGt, "id_gte": &f.IDGte, "id_lt": &f.IDLt, "id_lte": &f.IDLte} {
 		if values.Has(name) {
 			n, err := strconv.ParseInt(values.Get(name), 10, 64)
@@ -93,11 +113,23 @@ func parseList(values url.Values) (projectd.ProjectQuery, validation) {
 			*dst = &n
 		}
 	}
-	// Times are shown to the millisecond; a bound given to the millisecond covers that
-	// whole millisecond, so that created_gt of a project's own created excludes it.
-	bounds := map[string]**time.Time{"created_gt": &f.CreatedGt, "created_gte": &f.CreatedGte,
-		"created_lt": &f.CreatedLt, "created_lte": &f.CreatedLte}
-	for _, name := range []string{"created_gt", "created_gte", "created_lt", "created_lte"} {
+	parseTimeBounds(values, "created", timeBounds{&f.CreatedGt, &f.CreatedGte, &f.CreatedLt, &f.CreatedLte}, v)
+	if len(v) > 0 {
+		return q, v
+	}
+	return q, nil
+}
+
+// timeBounds are where the _gt, _gte, _lt and _lte bounds of one time field go.
+type timeBounds struct{ gt, gte, lt, lte **time.Time }
+
+// parseTimeBounds reads the bounds field_gt .. field_lte. Times are shown to the
+// millisecond; a bound given to the millisecond covers that whole millisecond, so that
+// created_gt of a project's own created excludes it.
+func parseTimeBounds(values url.Values, field string, dst timeBounds, v validation) {
+	bounds := map[string]**time.Time{"_gt": dst.gt, "_gte": dst.gte, "_lt": dst.lt, "_lte": dst.lte}
+	for _, suffix := range []string{"_gt", "_gte", "_lt", "_lte"} {
+		name := field + suffix
 		if !values.Has(name) {
 			continue
 		}
@@ -106,20 +138,16 @@ func parseList(values url.Values) (projectd.ProjectQuery, validation) {
 			v.add(name, "INVALID_DATE_TIME_SYNTAX", "%s must be YYYY-MM-DDThh:mm:ss[.sss] (UTC) or YYYY-MM-DD", name)
 			continue
 		}
-		bound := name
-		if t.Equal(t.Truncate(time.Millisecond)) && (name == "created_gt" || name == "created_lte") {
+		bound := suffix
+		if t.Equal(t.Truncate(time.Millisecond)) && (suffix == "_gt" || suffix == "_lte") {
 			t = t.Add(time.Millisecond)
-			bound = map[string]string{"created_gt": "created_gte", "created_lte": "created_lt"}[name]
+			bound = map[string]string{"_gt": "_gte", "_lte": "_lt"}[suffix]
 		}
-		dst, lower := bounds[bound], strings.Contains(bound, "_gt")
+		dst, lower := bounds[bound], strings.HasPrefix(bound, "_gt")
 		if *dst == nil || (lower && t.After(**dst)) || (!lower && t.Before(**dst)) {
 			*dst = &t
 		}
 	}
-	if len(v) > 0 {
-		return q, v
-	}
-	return q, nil
 }
 
 // parseTime reads the ISO 8601 forms clients send: a date-time without a zone (UTC), with
@@ -245,31 +273,4 @@ func (h *Handler) handleArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpserver.WriteJSON(w, http.StatusAccepted, appendOperation(nil, op))
-}
-
-func (h *Handler) handleGetOperation(w http.ResponseWriter, r *http.Request) {
-	op, err := h.store.FindOperation(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	httpserver.WriteJSON(w, http.StatusOK, appendOperation(nil, op))
-}
-
-func appendOperation(b []byte, op *projectd.Operation) []byte {
-	b = append(b, `{"id":`...)
-	b = httpserver.AppendString(b, op.ID)
-	b = append(b, `,"type":`...)
-	b = httpserver.AppendString(b, op.Type)
-	b = append(b, `,"status":`...)
-	b = httpserver.AppendString(b, op.Status)
-	b = append(b, `,"submitted":`...)
-	b = httpserver.AppendTime(b, op.Submitted, timeLayout)
-	b = append(b, `,"started":`...)
-	b = httpserver.AppendTime(b, op.Started, timeLayout)
-	b = append(b, `,"finished":`...)
-	b = httpserver.AppendTime(b, op.Finished, timeLayout)
-	b = append(b, `,"progress":100,"parameters":{"project_id":"`...)
-	b = strconv.AppendInt(b, op.ProjectID, 10)
-	return append(b, `"},"details":{}}`...)
 }

@@ -131,3 +131,19 @@ func toTolokaField(field string) string {
 
 // timeLayout is how the surface writes times: UTC, milliseconds, no zone.
 const timeLayout = "2006-01-02T15:04:05.000"
+
+// fallback answers what no route serves in Toloka's error shape, which toloka-kit reads
+// on every error: a path no route has is 404 DOES_NOT_EXIST; a path served for other
+// methods is 405 METHOD_NOT_ALLOWED with Allow.
+func (h *Handler) fallback(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		allowed := httpserver.AllowedMethods(mux, r, fallbackPattern)
+		if len(allowed) == 0 {
+			h.fail(w, r, http.StatusNotFound, "DOES_NOT_EXIST", "Object does not exist", nil)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		h.fail(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+			fmt.Sprintf("%s is not allowed here; allowed: %s", r.Method, strings.Join(allowed, ", ")), nil)
+	}
+}
