@@ -135,16 +135,10 @@ func (h *Handler) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, ok := fields["name"]; !ok {
-		h.error(w, r, projectd.Invalid("name", "name is required"))
-		return
+	name, ext, err := patch(fields, true)
+	if err == nil && name == nil {
+		err = projectd.Invalid("name", "name is required")
 	}
-	if s, ok := fields["state"]; ok && s.s != "prepared" {
-		h.error(w, r, projectd.Invalid("state", "the state of a new project must be prepared"))
-		return
-	}
-	fields["state"] = value{s: "prepared"}
-	name, ext, err := patch(fields)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -202,7 +196,7 @@ func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	name, ext, err := patch(fields)
+	name, ext, err := patch(fields, false)
 	if err != nil {
 		h.error(w, r, err)
 		return

@@ -235,6 +235,10 @@ func readJSONBody(body []byte) (map[string]value, error) {
 				fields[name] = value{}
 				continue
 			}
+			if date, ok := phpDateTime(raw); ok && name == "due_date" {
+				fields[name] = value{s: date}
+				continue
+			}
 			return nil, projectd.Invalid(name, "%s must be a string", name)
 		}
 		fields[name] = value{s: s}
@@ -242,15 +246,39 @@ func readJSONBody(body []byte) (map[string]value, error) {
 	return fields, nil
 }
 
+// phpDateTime reads a date as PHP's json_encode writes a DateTime, which TextKing's PHP
+// client sends for due_date: {"date": "2013-06-01 00:00:00.000000", "timezone_type": 3,
+// "timezone": "Europe/Berlin"}. The date is the one in that zone, as the client set it.
+func phpDateTime(raw json.RawMessage) (string, bool) {
+	var dt struct {
+		Date         *string `json:"date"`
+		TimezoneType *int    `json:"timezone_type"`
+		Timezone     *string `json:"timezone"`
+	}
+	if httpserver.DecodeJSON(raw, &dt) != nil || dt.Date == nil || dt.TimezoneType == nil || dt.Timezone == nil {
+		return "", false
+	}
+	t, err := time.Parse("2006-01-02 15:04:05.999999", *dt.Date)
+	if err != nil {
+		return "", false
+	}
+	return t.Format(time.DateOnly), true
+}
+
 // readXMLBody reads <project><name>...</name>...</project>; xsi:nil="true" is null.
+// Whitespace, comments, processing instructions and a DOCTYPE may stand around the
+// root element; other text and further elements may not.
 func readXMLBody(body []byte) (map[string]value, error) {
 	if !utf8.Valid(body) {
 		return nil, projectd.Invalid("body", "the body must be valid UTF-8")
 	}
 	d := xml.NewDecoder(bytes.NewReader(body))
 	bad := func(format string, args ...any) error { return projectd.Invalid("body", format, args...) }
-	root, err := nextStart(d)
-	if err != nil || root.Name.Local != "project" {
+	root, err := outsideRoot(d)
+	if err != nil {
+		return nil, err
+	}
+	if root == nil || root.Name.Local != "project" {
 		return nil, bad("the body must be a <project> element")
 	}
 	fields := map[string]value{}
@@ -262,11 +290,6 @@ func readXMLBody(body []byte) (map[string]value, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			name := t.Name.Local
-			nilled := false
-			for _, a := range t.Attr {
-				nilled = nilled || (a.Name.Local == "nil" && a.Value == "true")
-			}
-			var text string
 			if slices.Contains(readOnly, name) {
 				if err := d.Skip(); err != nil {
 					return nil, bad("the body is not well-formed XML: %v", err)
@@ -274,78 +297,119 @@ func readXMLBody(body []byte) (map[string]value, error) {
 				fields[name] = value{}
 				continue
 			}
-			if err := d.DecodeElement(&text, &t); err != nil {
-				return nil, projectd.Invalid(name, "%s must hold text", name)
+			text, err := elementText(d, name)
+			if err != nil {
+				return nil, err
 			}
+			nilled := slices.ContainsFunc(t.Attr, func(a xml.Attr) bool { return a.Name.Local == "nil" && a.Value == "true" })
 			fields[name] = value{s: text, null: nilled}
 		case xml.EndElement:
-			if _, err := d.Token(); err != io.EOF {
+			if next, err := outsideRoot(d); err != nil {
+				return nil, err
+			} else if next != nil {
 				return nil, bad("the body must hold one <project> element")
 			}
 			return fields, nil
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) > 0 {
-				return nil, bad("unexpected text in <project>")
+				return nil, bad("the body has text directly in <project>")
 			}
 		}
 	}
 }
 
-func nextStart(d *xml.Decoder) (xml.StartElement, error) {
+// outsideRoot reads what may stand before or after the root element, returning the next
+// element's start, or nil at the end of the document.
+func outsideRoot(d *xml.Decoder) (*xml.StartElement, error) {
 	for {
 		tok, err := d.Token()
-		if err != nil {
-			return xml.StartElement{}, err
+		if err == io.EOF {
+			return nil, nil
+		} else if err != nil {
+			return nil, projectd.Invalid("body", "the body is not well-formed XML: %v", err)
 		}
-		if t, ok := tok.(xml.StartElement); ok {
-			return t, nil
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return &t, nil
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return nil, projectd.Invalid("body", "the body has text outside <project>")
+			}
 		}
 	}
 }
 
-// patch turns writable fields into the core name and an ext.textking merge patch.
-func patch(fields map[string]value) (name *string, extPatch json.RawMessage, err error) {
+// elementText reads the text of the element name up to its end; comments may stand
+// inside it, child elements may not (their text is never flattened into the field).
+func elementText(d *xml.Decoder, name string) (string, error) {
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", projectd.Invalid("body", "the body is not well-formed XML: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			text.Write(t)
+		case xml.StartElement:
+			return "", projectd.Invalid(name, "%s must hold text, not the element <%s>", name, t.Name.Local)
+		case xml.EndElement:
+			return text.String(), nil
+		}
+	}
+}
+
+// clearable are the optional fields that null or "" clears on update (and leaves unset
+// on create), as TextKing's PHP client sends every field, null or "" when unset.
+var clearable = []string{"due_date", "billing_address", "coupon_name", "affiliate_id"}
+
+// patch turns writable fields into the core name and an ext.textking merge patch. A null
+// name or state is not given (neither can be cleared).
+func patch(fields map[string]value, creating bool) (name *string, extPatch json.RawMessage, err error) {
 	tk := map[string]any{}
 	for field, v := range fields {
+		if slices.Contains(clearable, field) && (v.null || v.s == "") {
+			if !creating {
+				tk[field] = nil
+			}
+			continue
+		}
+		if v.null && (field == "name" || field == "state") {
+			continue
+		}
 		switch field {
 		case "name":
-			if v.null || strings.TrimSpace(v.s) == "" {
+			if strings.TrimSpace(v.s) == "" {
 				return nil, nil, projectd.Invalid("name", "name must not be empty")
 			}
 			s := v.s
 			name = &s
 		case "due_date":
-			if v.null {
-				tk[field] = nil
-				continue
-			}
 			d, err := parseDueDate(v.s)
 			if err != nil {
 				return nil, nil, projectd.Invalid("due_date", "due_date must be YYYY-MM-DD or a date-time")
 			}
 			tk[field] = d
 		case "billing_address":
-			if v.null {
-				tk[field] = nil
-				continue
-			}
 			u, err := uuid.Parse(v.s)
 			if err != nil {
 				return nil, nil, projectd.Invalid("billing_address", "billing_address must be a UUID")
 			}
 			tk[field] = u.String()
 		case "state":
-			if v.null || !slices.Contains(states, v.s) {
+			if !slices.Contains(states, v.s) {
 				return nil, nil, projectd.Invalid("state", "state must be one of %s", strings.Join(states, ", "))
+			}
+			if creating && v.s != "prepared" {
+				return nil, nil, projectd.Invalid("state", "the state of a new project must be prepared")
 			}
 			tk[field] = v.s
 		default: // coupon_name, affiliate_id
-			if v.null {
-				tk[field] = nil
-			} else {
-				tk[field] = v.s
-			}
+			tk[field] = v.s
 		}
+	}
+	if creating {
+		tk["state"] = "prepared"
 	}
 	if len(tk) == 0 {
 		return name, nil, nil
