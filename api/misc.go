@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"projectd"
-	"projectd/httpserver"
 )
 
 //go:embed openapi.json
@@ -13,10 +12,6 @@ var openAPIDocument []byte
 
 // OpenAPIDocument returns the OpenAPI 3.1 document of the native API.
 func OpenAPIDocument() []byte { return openAPIDocument }
-
-func (h *Handler) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
-	httpserver.WriteJSON(w, http.StatusOK, openAPIDocument)
-}
 
 func (h *Handler) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -1,10 +1,12 @@
 package api
 
+import "projectd/httpserver"
+
 // routes lists every route of the native API.
 func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /healthz", h.handleHealthz)
 	h.mux.HandleFunc("GET /readyz", h.handleReadyz)
-	h.mux.HandleFunc("GET /api/openapi.json", h.handleOpenAPI)
+	h.mux.HandleFunc("GET /api/openapi.json", httpserver.ServeDocument(openAPIDocument))
 
 	h.mux.Handle("GET /api/me", h.authenticated(h.handleMe))
 

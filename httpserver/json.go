@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"net/http"
 	"time"
 	"unicode/utf8"
 )
@@ -63,4 +64,9 @@ func AppendTime(b []byte, t time.Time, layout string) []byte {
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, layout)
 	return append(b, '"')
+}
+
+// ServeDocument answers a fixed JSON document, such as a surface's OpenAPI document.
+func ServeDocument(doc []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, http.StatusOK, doc) }
 }

@@ -19,6 +19,11 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"projectd/api"
+	"projectd/compat/movika"
+	"projectd/compat/ncpmaiu"
+	"projectd/compat/tervis"
+	"projectd/compat/textking"
+	"projectd/compat/yatasks"
 	"projectd/internal/testdb"
 	"projectd/sqlstore"
 )
@@ -166,31 +171,49 @@ func openStore(t *testing.T, dsn string) *sqlstore.DB {
 	return db
 }
 
+// openAPIDocuments are the OpenAPI documents serve answers, the native API's first; each
+// response of the tests is checked against the one that has its route.
+var openAPIDocuments = []struct {
+	name string
+	doc  []byte
+}{
+	{"api", api.OpenAPIDocument()},
+	{"yatasks", yatasks.OpenAPIDocument()},
+	{"ncpmaiu", ncpmaiu.OpenAPIDocument()},
+	{"textking", textking.OpenAPIDocument()},
+	{"movika", movika.OpenAPIDocument()},
+	{"tervis", tervis.OpenAPIDocument()},
+}
+
 var (
-	openAPIOnce   sync.Once
-	openAPIRouter routers.Router
-	openAPIErr    error
+	openAPIOnce    sync.Once
+	openAPIRouters []routers.Router
+	openAPIErr     error
 )
 
-// openAPI loads and validates the native API's OpenAPI document once.
-func openAPI(t testing.TB) routers.Router {
+// openAPI loads and validates every OpenAPI document once.
+func openAPI(t testing.TB) []routers.Router {
 	openAPIOnce.Do(func() {
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromData(api.OpenAPIDocument())
-		if err != nil {
-			openAPIErr = err
-			return
+		for _, d := range openAPIDocuments {
+			doc, err := openapi3.NewLoader().LoadFromData(d.doc)
+			if err == nil {
+				err = doc.Validate(context.Background())
+			}
+			var router routers.Router
+			if err == nil {
+				router, err = gorillamux.NewRouter(doc)
+			}
+			if err != nil {
+				openAPIErr = fmt.Errorf("the OpenAPI document of %s is not valid: %w", d.name, err)
+				return
+			}
+			openAPIRouters = append(openAPIRouters, router)
 		}
-		if err := doc.Validate(context.Background()); err != nil {
-			openAPIErr = fmt.Errorf("openapi.json is not valid: %w", err)
-			return
-		}
-		openAPIRouter, openAPIErr = gorillamux.NewRouter(doc)
 	})
 	if openAPIErr != nil {
 		t.Fatal(openAPIErr)
 	}
-	return openAPIRouter
+	return openAPIRouters
 }
 
 // response is an answer of the server, already read.
@@ -243,26 +266,31 @@ func (s *server) do(method, path, token, body string, headers ...string) *respon
 	return &response{resp, b}
 }
 
+// checkOpenAPI validates a response against the document whose route it is. A native
+// path that no document routes must be a 404; other unrouted paths are the surfaces'
+// catch-alls (checked by their own tests).
 func (s *server) checkOpenAPI(req *http.Request, resp *http.Response, body []byte) {
 	s.t.Helper()
-	router := openAPI(s.t)
-	route, params, err := router.FindRoute(req)
-	if err != nil {
-		native := strings.HasPrefix(req.URL.Path, "/api/") && !strings.HasPrefix(req.URL.Path, "/api/v1/")
-		if native && resp.StatusCode != http.StatusNotFound {
-			s.t.Errorf("%s %s answered %d but is not in openapi.json: %v", req.Method, req.URL.Path, resp.StatusCode, err)
+	for _, router := range openAPI(s.t) {
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			continue
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 resp.StatusCode,
+			Header:                 resp.Header,
+			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		in.SetBodyBytes(body)
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			s.t.Errorf("%s %s: response does not match its OpenAPI document: %.2000s\n%.2000s", req.Method, req.URL.Path, err, body)
 		}
 		return
 	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 resp.StatusCode,
-		Header:                 resp.Header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	in.SetBodyBytes(body)
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		s.t.Errorf("%s %s: response does not match openapi.json: %v\n%s", req.Method, req.URL.Path, err, body)
+	native := strings.HasPrefix(req.URL.Path, "/api/") && !strings.HasPrefix(req.URL.Path, "/api/v1/")
+	if native && resp.StatusCode != http.StatusNotFound {
+		s.t.Errorf("%s %s answered %d but is in no OpenAPI document", req.Method, req.URL.Path, resp.StatusCode)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"projectd/internal/testdb"
 )
 
-// movikaSeedResponse is the seed's example (shared/seeds/movika-studio-pro-my.md).
+// movikaSeedResponse is the seed's example (the public page of GET /studio-pro/my).
 const movikaSeedResponse = `{"data": [{"id": 90280470, "title": "Excepteur in dolor",
   "cover": "http://BGHzcKuudfOLjUePkBUtyyVIoVR.cizaogwQLrTo.-hcCeEpqa.MKGzG+2fNhnz6OqWgr0OLgFae8tZp",
   "manifestChanges": "pariatur velit irure",

@@ -22,7 +22,7 @@ import (
 	"projectd/sqlstore"
 )
 
-// ncpSeedResponse is the seed's example (shared/seeds/ncp-maiu-workspace-projects.md).
+// ncpSeedResponse is the seed's example (the public page of the workspace project list).
 const ncpSeedResponse = `{"code": "0", "message": "success", "result": {"projects": [
  {"projectId": 1001, "name": "project_one", "isBaseProject": true, "createdUserName": "user1", "createdTime": "2025-04-23T13:56:56", "updatedUserName": "user1", "updatedTime": "2025-04-23T13:56:56"},
  {"projectId": 1002, "name": "project_two", "isBaseProject": false, "createdUserName": "user2", "createdTime": "2025-04-23T14:34:56", "updatedUserName": "user2", "updatedTime": "2025-04-23T14:34:56"},

@@ -1,6 +1,6 @@
 package main
 
-// tervisSample is the JSON sample of the seed (shared/seeds/tervis-get-user-projects.md),
+// tervisSample is the JSON sample of the seed (the ASP.NET help page of GetUserProjects),
 // verbatim: two projects with every nested type.
 const tervisSample = `[
 {

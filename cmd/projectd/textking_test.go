@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-// textkingSeedResponse is the seed's example (shared/seeds/textking-projects.md).
+// textkingSeedResponse is the seed's example (the TextKing API wiki page on projects).
 const textkingSeedResponse = `{"page": 1, "per_page": 2, "total": 16, "items": [
 {"id": "19fe745b-3dcb-41dc-9f42-e01b3fe9f3ca", "number": null, "name": "My Translation Project",
  "due_date": "2012-12-24T00:00:00", "state": "prepared", "currency": "EUR", "net_price": 432.4, "vat": 8,

@@ -14,7 +14,7 @@ import (
 )
 
 // tolokaSeedProject is the project of the seed's example response
-// (shared/seeds/yandex-tasks-projects.md), as a client would send it.
+// (the public project-list page of the Toloka API), as a client would send it.
 const tolokaSeedProject = `{
   "public_name": "Elephant color",
   "public_description": "What color is the elephant in the picture?",

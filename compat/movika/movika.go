@@ -69,6 +69,20 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status, code int,
 	json.NewEncoder(w).Encode(body)
 }
 
+// fallback answers what no route serves in the surface's error shape: 404 for a path no
+// route has, 405 with Allow for a path served for other methods.
+func (h *Handler) fallback(mux *http.ServeMux, pattern string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		allowed := httpserver.AllowedMethods(mux, r, pattern)
+		if len(allowed) == 0 {
+			h.fail(w, r, http.StatusNotFound, codeGeneric, "No handler found for "+r.Method+" "+r.URL.Path)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		h.fail(w, r, http.StatusMethodNotAllowed, codeGeneric, "Request method '"+r.Method+"' is not supported")
+	}
+}
+
 // error maps an application error to the surface's statuses and codes, in one place.
 func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	switch projectd.ErrorCode(err) {

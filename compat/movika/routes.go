@@ -1,6 +1,13 @@
 package movika
 
-import "net/http"
+import (
+	"net/http"
+
+	"projectd/httpserver"
+)
+
+// fallbackPatterns catch what no route of the surface serves.
+var fallbackPatterns = []string{"/studio-pro/", "/accounts/"}
 
 // Routes registers every route of the surface on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
@@ -8,4 +15,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /studio-pro/{projectId}", h.authenticated(h.handleGet))
 	mux.HandleFunc("POST /accounts/identity/session", h.client(h.handleSession))
 	mux.HandleFunc("POST /accounts/token", h.client(h.handleToken))
+	mux.HandleFunc("GET /api/openapi/movika.json", httpserver.ServeDocument(openAPIDocument))
+	for _, pattern := range fallbackPatterns {
+		mux.HandleFunc(pattern, h.fallback(mux, pattern))
+	}
 }

@@ -1,6 +1,13 @@
 package textking
 
-import "net/http"
+import (
+	"net/http"
+
+	"projectd/httpserver"
+)
+
+// fallbackPattern catches what no route under /v1/ serves.
+const fallbackPattern = "/v1/"
 
 // Routes registers every route of the surface on mux. Item routes are singular
 // (/v1/project/{id}), as in the original API.
@@ -10,4 +17,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/project/{id}", h.negotiated(h.handleGet))
 	mux.HandleFunc("PUT /v1/project/{id}", h.negotiated(h.handleUpdate))
 	mux.HandleFunc("DELETE /v1/project/{id}", h.negotiated(h.handleDelete))
+	mux.HandleFunc("GET /api/openapi/textking.json", httpserver.ServeDocument(openAPIDocument))
+	mux.HandleFunc(fallbackPattern, h.fallback(mux))
 }

@@ -106,6 +106,24 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, doc 
 	w.Write(body)
 }
 
+// fallback answers what no route serves in the surface's error shape (JSON unless XML
+// is asked for): not_found for a path no route has, 405 with Allow for a path served
+// for other methods.
+func (h *Handler) fallback(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if httpserver.Negotiate(r, mediaJSON, mediaXML) == mediaXML {
+			r = r.WithContext(context.WithValue(r.Context(), formatKey{}, mediaXML))
+		}
+		allowed := httpserver.AllowedMethods(mux, r, fallbackPattern)
+		if len(allowed) == 0 {
+			h.fail(w, r, http.StatusNotFound, "not_found", "No resource "+r.URL.Path)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		h.fail(w, r, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; allowed: "+strings.Join(allowed, ", "))
+	}
+}
+
 // fail writes the surface's error body: {"status", "error", "message"}.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, code, message string) {
 	if status == http.StatusUnauthorized {
