@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"projectd/internal/testdb"
 )
 
 // What TextKing's official PHP client (TextKing/textking-api-php) sends, replayed as it
@@ -136,4 +138,21 @@ func TestTextKingXMLBodies(t *testing.T) {
 			}
 		}
 	})
+}
+
+// What no route under /v1/ serves answers in TextKing's shape, in the format asked for.
+func TestTextKingUnroutedPaths(t *testing.T) {
+	s := startServer(t, testdb.Flavours[0].New(t))
+	ann := s.user("ann", false)
+	s.textkingPHP("GET", "/v1/projects/", ann, "").textkingError(t, 404, "not_found")
+	s.textkingPHP("GET", "/v1/account/address/1", ann, "").textkingError(t, 404, "not_found")
+	r := s.textkingPHP("DELETE", "/v1/projects", ann, "")
+	r.textkingError(t, 405, "method_not_allowed")
+	if r.Header.Get("Allow") != "GET, POST" {
+		t.Errorf("Allow %q", r.Header.Get("Allow"))
+	}
+	r = s.textking("PATCH", "/v1/project/9f7f369f-670b-4bc0-8925-0344bfb68b70", ann, "", "Accept", "application/xml")
+	if r.StatusCode != 405 || r.Header.Get("Allow") != "GET, PUT, DELETE" || !strings.HasPrefix(string(r.body), "<") {
+		t.Errorf("XML 405: %d %q %s", r.StatusCode, r.Header.Get("Allow"), r.body)
+	}
 }
