@@ -38,10 +38,7 @@ func TestNCPSDKBursts(t *testing.T) {
 	forEachFlavour(t, func(t *testing.T, s *server) {
 		s.user("ann", false)
 		g := newSigner(t, s, "ann")
-		if r := g.do("POST", "/api/v1/workspaces", `{"workspaceName":"burst"}`); r.StatusCode != 200 {
-			t.Fatalf("%d %s", r.StatusCode, r.body)
-		}
-		uri := "/api/v1/workspaces/burst/projects"
+		uri := g.workspace(t, "burst")
 		for i := range 300 {
 			if code, body := rawDo(t, "GET", s.base+uri, "", g.headers("GET", uri)); code != 200 {
 				t.Fatalf("identical GET %d: %d %s", i, code, body)
@@ -86,10 +83,7 @@ func TestNCPRefuseReplaysOptIn(t *testing.T) {
 	forEachFlavour(t, func(t *testing.T, s *server) {
 		s.user("ann", false)
 		g := newSigner(t, s, "ann")
-		if r := g.do("POST", "/api/v1/workspaces", `{"workspaceName":"team"}`); r.StatusCode != 200 {
-			t.Fatalf("%d %s", r.StatusCode, r.body)
-		}
-		uri := "/api/v1/workspaces/team/projects"
+		uri := g.workspace(t, "team")
 		h := g.headers("GET", uri)
 		if r := s.do("GET", uri, "", "", h...); r.StatusCode != 200 {
 			t.Fatalf("first use: %d %s", r.StatusCode, r.body)

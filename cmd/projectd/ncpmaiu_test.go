@@ -59,6 +59,15 @@ func (g ncpSigner) headers(method, uri string) []string {
 		"x-ncp-apigw-signature-v2", sig, "Content-Type", "application/json"}
 }
 
+// workspace creates a workspace the signer's user owns and returns its projects' URI.
+func (g ncpSigner) workspace(t *testing.T, name string) string {
+	t.Helper()
+	if r := g.do("POST", "/api/v1/workspaces", `{"workspaceName":"`+name+`"}`); r.StatusCode != 200 {
+		t.Fatalf("create workspace %s: %d %s", name, r.StatusCode, r.body)
+	}
+	return "/api/v1/workspaces/" + name + "/projects"
+}
+
 func (g ncpSigner) do(method, uri, body string, extra ...string) *response {
 	g.s.t.Helper()
 	return g.s.do(method, uri, "", body, append(g.headers(method, uri), extra...)...)
@@ -152,10 +161,7 @@ func TestNCPSignatureRules(t *testing.T) {
 	forEachFlavour(t, func(t *testing.T, s *server) {
 		s.user("ann", false)
 		g := newSigner(t, s, "ann")
-		if r := g.do("POST", "/api/v1/workspaces", `{"workspaceName":"team"}`); r.StatusCode != 200 {
-			t.Fatalf("%d %s", r.StatusCode, r.body)
-		}
-		uri := "/api/v1/workspaces/team/projects"
+		uri := g.workspace(t, "team")
 		set := func(h []string, name, value string) []string {
 			out := append([]string(nil), h...)
 			for i := 0; i < len(out); i += 2 {
