@@ -76,7 +76,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("sqlstore: unknown database %q: use sqlite:PATH or postgres://...", dsn)
+		return nil, fmt.Errorf("sqlstore: unknown database %q: use sqlite:PATH or a postgres:// URL", dsn)
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
