@@ -10,50 +10,28 @@ import (
 	"unicode/utf8"
 )
 
-// ExtNamespaces are the keys allowed at the top of ext, one per compatible surface.
-var ExtNamespaces = []string{"movika", "tasks", "maiu", "textking", "tervis"}
+// ExtNamespace is what a surface declares of its namespace of ext: the key, the validator
+// that checks it on every write whichever API makes it, and the paths the store indexes.
+type ExtNamespace struct {
+	Name string
+	// Validate checks the whole namespace, its indexed paths included; nil accepts any
+	// object whose indexed paths hold values of their kind. It gets a JSON object already
+	// known to be valid JSON (so JSONMembers can split it); the field of a returned error
+	// is relative to the namespace.
+	Validate func(ns json.RawMessage) error
+	Indexed  []IndexedPath
+}
 
-// ExtValidators check the namespace each surface owns; a namespace without a validator
-// only has to be a JSON object whose indexed paths (IndexedExtPaths) hold values of their
-// kind. A validator must check those paths of its namespace itself. Validate hands it a
-// JSON object that it has already checked is valid JSON (so JSONMembers can split it).
-// The field in a returned error is relative to the namespace.
-type ExtValidators map[string]func(ns json.RawMessage) error
-
-// Validate checks a whole ext document: a JSON object of at most 256 KiB of valid UTF-8
-// whose keys are known namespaces holding objects that their surfaces accept.
-func (v ExtValidators) Validate(ext json.RawMessage) error {
-	if len(ext) > MaxExtBytes {
-		return Invalid("ext", "ext must be at most %d bytes encoded, got %d", MaxExtBytes, len(ext))
-	}
-	if !utf8.Valid(ext) {
-		return Invalid("ext", "ext must be valid UTF-8")
-	}
-	top, err := JSONObject(ext)
-	if err != nil {
-		return Invalid("ext", "ext must be a JSON object")
-	}
-	if err := checkIndexedTypes(top, v); err != nil {
-		return err
-	}
-	for _, ns := range sortedKeys(top) {
-		if !slices.Contains(ExtNamespaces, ns) {
-			return Invalid("ext."+ns, "unknown ext namespace %q: use one of %v", ns, ExtNamespaces)
-		}
-		raw := top[ns]
-		if !isJSONObject(raw) {
-			return Invalid("ext."+ns, "ext.%s must be a JSON object", ns)
-		}
-		if check := v[ns]; check != nil {
-			if err := check(raw); err != nil {
-				if e, ok := err.(*Error); ok && e.Field != "" {
-					return Invalid("ext."+ns+"."+e.Field, "%s", e.Message)
-				}
-				return Invalid("ext."+ns, "%s", ErrorMessage(err))
-			}
-		}
-	}
-	return nil
+// IndexedPath is an ext path the store keeps in a column of its own, so that lists
+// filter (and, for text and int, sort) on it through an index.
+type IndexedPath struct {
+	Key     string  // within the namespace: "state" of ext.textking.state
+	Column  string  // the stored generated column that holds it, in both engines' migrations
+	Kind    ExtKind // the JSON type its value must have
+	Default any     // the value a project without it is listed under (string, int64 or bool)
+	// Counted asks the store to keep exact per-owner counts by this path's value, so that
+	// an owner's total (by value) costs no scan. At most one path is counted.
+	Counted bool
 }
 
 // ExtKind is the JSON type of an indexed ext path.
@@ -66,50 +44,140 @@ const (
 	ExtBool
 )
 
-// ExtIndex describes an indexed ext path: the type its value must have and the value a
-// project without it is listed under (the default its surface shows).
-type ExtIndex struct {
-	Kind    ExtKind
-	Default any
+// Extensions are the namespaces of every surface: what ext may hold, and which of its
+// paths are indexed. One value is built at start-up from the list of surfaces.
+type Extensions struct {
+	namespaces map[string]ExtNamespace
+	names      []string               // sorted
+	paths      map[string]IndexedPath // by full path: "textking.state"
+	sorted     []string               // the keys of paths, sorted
+	counted    string                 // the counted path, or ""
 }
 
-// IndexedExtPaths are the ext paths that lists may filter (and, for text and int, sort) on.
-// Each has an index in every store flavour; a path outside this list is an EINVALID filter.
-// Writes must give these paths values of their kind, so that indexes never see a bad type.
-var IndexedExtPaths = map[string]ExtIndex{
-	"textking.state":        {ExtText, "prepared"},
-	"tasks.private_comment": {ExtText, ""},
-	"tervis.Status":         {ExtInt, int64(0)},
-	"maiu.isBaseProject":    {ExtBool, false},
+// NewExtensions checks the declarations of every namespace and indexes them.
+func NewExtensions(namespaces ...ExtNamespace) (*Extensions, error) {
+	x := &Extensions{namespaces: map[string]ExtNamespace{}, paths: map[string]IndexedPath{}}
+	for _, ns := range namespaces {
+		if ns.Name == "" || strings.Contains(ns.Name, ".") {
+			return nil, fmt.Errorf("ext namespace %q: a name without dots is required", ns.Name)
+		}
+		if _, dup := x.namespaces[ns.Name]; dup {
+			return nil, fmt.Errorf("ext namespace %q is declared twice", ns.Name)
+		}
+		x.namespaces[ns.Name] = ns
+		x.names = append(x.names, ns.Name)
+		for _, idx := range ns.Indexed {
+			path := ns.Name + "." + idx.Key
+			if idx.Key == "" || idx.Column == "" {
+				return nil, fmt.Errorf("indexed path %s needs a key and a column", path)
+			}
+			if !defaultHasKind(idx.Default, idx.Kind) {
+				return nil, fmt.Errorf("indexed path %s: default %v is not of its kind", path, idx.Default)
+			}
+			if idx.Counted {
+				if x.counted != "" {
+					return nil, fmt.Errorf("indexed paths %s and %s are both counted; the store counts one", x.counted, path)
+				}
+				if idx.Kind != ExtText {
+					return nil, fmt.Errorf("counted path %s must hold text", path)
+				}
+				x.counted = path
+			}
+			x.paths[path] = idx
+		}
+	}
+	slices.Sort(x.names)
+	x.sorted = sortedKeys(x.paths)
+	return x, nil
 }
 
-// indexedPathsSorted are the keys of IndexedExtPaths in order, so that the first of
-// several bad values is always the same one.
-var indexedPathsSorted = sortedKeys(IndexedExtPaths)
+func defaultHasKind(v any, kind ExtKind) bool {
+	switch v.(type) {
+	case string:
+		return kind == ExtText
+	case int64:
+		return kind == ExtInt
+	case bool:
+		return kind == ExtBool
+	}
+	return false
+}
+
+// Names are the namespaces, sorted.
+func (x *Extensions) Names() []string { return x.names }
+
+// Index returns the indexed path at a full path ("textking.state").
+func (x *Extensions) Index(path string) (IndexedPath, bool) {
+	idx, ok := x.paths[path]
+	return idx, ok
+}
+
+// IndexedPaths are the full paths of every indexed path, sorted.
+func (x *Extensions) IndexedPaths() []string { return x.sorted }
+
+// CountedPath is the full path whose values the store counts per owner, or "".
+func (x *Extensions) CountedPath() string { return x.counted }
+
+// Validate checks a whole ext document: a JSON object of at most 256 KiB of valid UTF-8
+// whose keys are known namespaces holding objects that their surfaces accept.
+func (x *Extensions) Validate(ext json.RawMessage) error {
+	if len(ext) > MaxExtBytes {
+		return Invalid("ext", "ext must be at most %d bytes encoded, got %d", MaxExtBytes, len(ext))
+	}
+	if !utf8.Valid(ext) {
+		return Invalid("ext", "ext must be valid UTF-8")
+	}
+	top, err := JSONObject(ext)
+	if err != nil {
+		return Invalid("ext", "ext must be a JSON object")
+	}
+	if err := x.checkIndexedTypes(top); err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(top) {
+		ns, known := x.namespaces[name]
+		if !known {
+			return Invalid("ext."+name, "unknown ext namespace %q: use one of %v", name, x.names)
+		}
+		raw := top[name]
+		if !isJSONObject(raw) {
+			return Invalid("ext."+name, "ext.%s must be a JSON object", name)
+		}
+		if ns.Validate != nil {
+			if err := ns.Validate(raw); err != nil {
+				if e, ok := err.(*Error); ok && e.Field != "" {
+					return Invalid("ext."+name+"."+e.Field, "%s", e.Message)
+				}
+				return Invalid("ext."+name, "%s", ErrorMessage(err))
+			}
+		}
+	}
+	return nil
+}
 
 // checkIndexedTypes rejects an ext whose indexed paths hold values of the wrong type, in
 // the namespaces that have no validator of their own (a surface's validator checks them
 // as part of its namespace). It reads each namespace at most once: this runs on every
 // write, and on every row of an import.
-func checkIndexedTypes(top map[string]json.RawMessage, validated ExtValidators) error {
+func (x *Extensions) checkIndexedTypes(top map[string]json.RawMessage) error {
 	namespaces := map[string]map[string]json.RawMessage{}
-	for _, path := range indexedPathsSorted {
-		ns, key, _ := strings.Cut(path, ".")
-		raw, ok := top[ns]
-		if !ok || validated[ns] != nil {
+	for _, path := range x.sorted {
+		name, key, _ := strings.Cut(path, ".")
+		raw, ok := top[name]
+		if !ok || x.namespaces[name].Validate != nil {
 			continue
 		}
-		fields, seen := namespaces[ns]
+		fields, seen := namespaces[name]
 		if !seen {
 			fields, _ = JSONMembers(raw) // not an object: reported by the caller
-			namespaces[ns] = fields
+			namespaces[name] = fields
 		}
 		v, ok := fields[key]
 		if !ok || string(v) == "null" {
 			continue
 		}
 		var valid bool
-		switch IndexedExtPaths[path].Kind {
+		switch x.paths[path].Kind {
 		case ExtText:
 			valid = v[0] == '"'
 		case ExtInt:

@@ -50,10 +50,19 @@ type ProjectCreate struct {
 	Workspace   string // "" means none
 	Owner       string // login or uid; "" means the caller; others only for admins
 	Ext         json.RawMessage
-	// UniqueName makes the name unique within the workspace (ECONFLICT on "name").
+	Rules       WorkspaceRules
+}
+
+// WorkspaceRules are conditions a surface declares for the projects it writes, which the
+// store checks inside the write's transaction (so that concurrent writers cannot both
+// pass them). Writes of other APIs do not ask for them.
+type WorkspaceRules struct {
+	// UniqueName refuses a name that another project of the workspace has (ECONFLICT on
+	// "name").
 	UniqueName bool
-	// WorkspaceLimit, when positive, is how many projects the workspace may hold.
-	WorkspaceLimit int
+	// MaxProjects, when positive, is how many projects the workspace may hold (EINVALID
+	// on "workspace").
+	MaxProjects int
 }
 
 // ProjectUpdate is a partial change; nil fields stay as they are.
@@ -64,8 +73,7 @@ type ProjectUpdate struct {
 	Workspace   *string         // "" removes the project from its workspace
 	Owner       *string         // admins only
 	Ext         json.RawMessage // an RFC 7396 merge patch applied to the stored ext
-	// UniqueName keeps a new name unique within the project's workspace.
-	UniqueName bool
+	Rules       WorkspaceRules  // UniqueName applies to a new name; MaxProjects to nothing
 }
 
 // ValidateName checks a project name: 1..256 characters of valid UTF-8.

@@ -55,6 +55,45 @@ func TestExtValue(t *testing.T) {
 	}
 }
 
+// testExtensions declares namespaces with an indexed path of every kind, as surfaces do.
+var testExtensions = mustExtensions(
+	projectd.ExtNamespace{Name: "tasks", Indexed: []projectd.IndexedPath{{Key: "private_comment", Column: "c1", Kind: projectd.ExtText, Default: ""}}},
+	projectd.ExtNamespace{Name: "textking", Indexed: []projectd.IndexedPath{{Key: "state", Column: "c2", Kind: projectd.ExtText, Default: "prepared", Counted: true}}},
+	projectd.ExtNamespace{Name: "tervis", Indexed: []projectd.IndexedPath{{Key: "Status", Column: "c3", Kind: projectd.ExtInt, Default: int64(0)}}},
+	projectd.ExtNamespace{Name: "maiu", Indexed: []projectd.IndexedPath{{Key: "isBaseProject", Column: "c4", Kind: projectd.ExtBool, Default: false}}},
+)
+
+func mustExtensions(ns ...projectd.ExtNamespace) *projectd.Extensions {
+	x, err := projectd.NewExtensions(ns...)
+	if err != nil {
+		panic(err)
+	}
+	return x
+}
+
+// Declarations that the store could not honour are refused at start-up.
+func TestNewExtensionsRefusesBadDeclarations(t *testing.T) {
+	text := func(key string, counted bool) projectd.IndexedPath {
+		return projectd.IndexedPath{Key: key, Column: "c_" + key, Kind: projectd.ExtText, Default: "", Counted: counted}
+	}
+	for name, decl := range map[string][]projectd.ExtNamespace{
+		"a namespace twice":           {{Name: "a"}, {Name: "a"}},
+		"no name":                     {{Name: ""}},
+		"a dotted name":               {{Name: "a.b"}},
+		"no column":                   {{Name: "a", Indexed: []projectd.IndexedPath{{Key: "k", Kind: projectd.ExtText, Default: ""}}}},
+		"a default of the wrong kind": {{Name: "a", Indexed: []projectd.IndexedPath{{Key: "k", Column: "c", Kind: projectd.ExtInt, Default: "0"}}}},
+		"two counted paths":           {{Name: "a", Indexed: []projectd.IndexedPath{text("x", true)}}, {Name: "b", Indexed: []projectd.IndexedPath{text("y", true)}}},
+		"a counted int":               {{Name: "a", Indexed: []projectd.IndexedPath{{Key: "k", Column: "c", Kind: projectd.ExtInt, Default: int64(0), Counted: true}}}},
+	} {
+		if _, err := projectd.NewExtensions(decl...); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if got := testExtensions.CountedPath(); got != "textking.state" {
+		t.Errorf("counted path %q", got)
+	}
+}
+
 func TestNormalize(t *testing.T) {
 	for _, tc := range []struct {
 		sort []projectd.SortKey
@@ -67,7 +106,7 @@ func TestNormalize(t *testing.T) {
 		{[]projectd.SortKey{{Field: "ext.tasks.private_comment"}}, []projectd.SortKey{{Field: "ext.tasks.private_comment"}, {Field: "id"}}},
 	} {
 		q := projectd.ProjectQuery{Sort: tc.sort}
-		if err := q.Normalize(); err != nil || !reflect.DeepEqual(q.Sort, tc.want) {
+		if err := q.Normalize(testExtensions); err != nil || !reflect.DeepEqual(q.Sort, tc.want) {
 			t.Errorf("%v: got %v (%v), want %v", tc.sort, q.Sort, err, tc.want)
 		}
 	}
@@ -81,7 +120,7 @@ func TestNormalize(t *testing.T) {
 		{Filter: projectd.ProjectFilter{Status: "gone"}},
 		{Filter: projectd.ProjectFilter{Ext: []projectd.ExtEqual{{Path: "tervis.Status", Value: true}}}},
 	} {
-		if err := q.Normalize(); projectd.ErrorCode(err) != projectd.EINVALID {
+		if err := q.Normalize(testExtensions); projectd.ErrorCode(err) != projectd.EINVALID {
 			t.Errorf("%+v: got %v", q, err)
 		}
 	}
@@ -90,7 +129,7 @@ func TestNormalize(t *testing.T) {
 func TestSortValue(t *testing.T) {
 	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	p := &projectd.Project{ID: 9, Name: "n", CreatedAt: created, Ext: json.RawMessage(`{"tervis":{"Status":4}}`)}
-	got := p.Keyset([]projectd.SortKey{{Field: "name"}, {Field: "created"}, {Field: "ext.tervis.Status"}, {Field: "ext.textking.state"}, {Field: "id"}})
+	got := testExtensions.Keyset(p, []projectd.SortKey{{Field: "name"}, {Field: "created"}, {Field: "ext.tervis.Status"}, {Field: "ext.textking.state"}, {Field: "id"}})
 	want := []any{"n", created, int64(4), "prepared", int64(9)}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %#v, want %#v", got, want)

@@ -41,7 +41,7 @@ type ProjectFilter struct {
 // ExtEqual is a condition ext.<Path> = Value on an indexed ext path.
 type ExtEqual struct {
 	Path  string
-	Value any // string, int64 or bool, as IndexedExtPaths says
+	Value any // string, int64 or bool, as the path's IndexedPath says
 }
 
 // SortKey is one field of a sort order.
@@ -67,8 +67,9 @@ type ProjectPage struct {
 	Total    int64 // set when the query asked for a count
 }
 
-// SortKind returns the kind of value a sort field holds, or an error for an unknown field.
-func SortKind(field string) (ExtKind, bool, error) {
+// SortKind returns the kind of value a sort field holds, whether it is a time, or an
+// error for a field lists cannot sort by.
+func (x *Extensions) SortKind(field string) (ExtKind, bool, error) {
 	switch field {
 	case SortID:
 		return ExtInt, false, nil
@@ -78,15 +79,16 @@ func SortKind(field string) (ExtKind, bool, error) {
 		return ExtInt, true, nil
 	}
 	if path, ok := strings.CutPrefix(field, "ext."); ok {
-		if idx, ok := IndexedExtPaths[path]; ok && idx.Kind != ExtBool {
+		if idx, ok := x.paths[path]; ok && idx.Kind != ExtBool {
 			return idx.Kind, false, nil
 		}
 	}
 	return 0, false, Invalid("sort", "cannot sort by %q", field)
 }
 
-// Normalize validates q and appends the id tie-breaker to its sort.
-func (q *ProjectQuery) Normalize() error {
+// Normalize validates q against the indexed paths of x and appends the id tie-breaker
+// to its sort.
+func (q *ProjectQuery) Normalize(x *Extensions) error {
 	if q.Limit < 0 {
 		return Invalid("limit", "limit must not be negative")
 	}
@@ -95,7 +97,7 @@ func (q *ProjectQuery) Normalize() error {
 	}
 	hasID := false
 	for _, k := range q.Sort {
-		if _, _, err := SortKind(k.Field); err != nil {
+		if _, _, err := x.SortKind(k.Field); err != nil {
 			return err
 		}
 		if k.Field == SortID {
@@ -125,7 +127,7 @@ func (q *ProjectQuery) Normalize() error {
 		}
 	}
 	for _, e := range f.Ext {
-		idx, ok := IndexedExtPaths[e.Path]
+		idx, ok := x.paths[e.Path]
 		kind := idx.Kind
 		if !ok {
 			return Invalid("ext", "ext.%s is not an indexed path", e.Path)
@@ -147,8 +149,9 @@ func (q *ProjectQuery) Normalize() error {
 }
 
 // SortValue returns the value of a sort field for p, as the keyset of a cursor holds it:
-// int64 for id and int paths, string for name and text paths, time.Time for dates.
-func (p *Project) SortValue(field string) any {
+// int64 for id and int paths, string for name and text paths, time.Time for dates; an
+// unset indexed path has its default.
+func (x *Extensions) SortValue(p *Project, field string) any {
 	switch field {
 	case SortID:
 		return p.ID
@@ -160,7 +163,7 @@ func (p *Project) SortValue(field string) any {
 		return p.UpdatedAt
 	}
 	path := strings.TrimPrefix(field, "ext.")
-	idx := IndexedExtPaths[path]
+	idx := x.paths[path]
 	switch v := ExtValue(p.Ext, path).(type) {
 	case string:
 		return v
@@ -173,10 +176,10 @@ func (p *Project) SortValue(field string) any {
 }
 
 // Keyset returns the values of p for every key of sort, for a cursor after p.
-func (p *Project) Keyset(sort []SortKey) []any {
+func (x *Extensions) Keyset(p *Project, sort []SortKey) []any {
 	out := make([]any, len(sort))
 	for i, k := range sort {
-		out[i] = p.SortValue(k.Field)
+		out[i] = x.SortValue(p, k.Field)
 	}
 	return out
 }

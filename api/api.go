@@ -30,19 +30,31 @@ type Config struct {
 	Logger    *slog.Logger
 	PublicURL string // scheme://host[:port] of links; "" means the request's own
 	CursorKey []byte // signs list cursors; at least 32 bytes
+	Ext       *projectd.Extensions
 }
 
 // Handler serves the native API.
 type Handler struct {
 	Config
-	mux *http.ServeMux
+	mux      *http.ServeMux
+	clearExt json.RawMessage // the merge patch that "ext": null stands for
 }
 
 // New returns the native API handler with every route of routes.go.
 func New(cfg Config) *Handler {
-	h := &Handler{Config: cfg, mux: http.NewServeMux()}
+	h := &Handler{Config: cfg, mux: http.NewServeMux(), clearExt: clearAll(cfg.Ext.Names())}
 	h.routes()
 	return h
+}
+
+// clearAll is the merge patch that removes every namespace of ext.
+func clearAll(namespaces []string) json.RawMessage {
+	patch := map[string]any{}
+	for _, ns := range namespaces {
+		patch[ns] = nil
+	}
+	b, _ := json.Marshal(patch)
+	return b
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

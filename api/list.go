@@ -93,7 +93,7 @@ func (h *Handler) parseListQuery(values url.Values) (projectd.ProjectQuery, erro
 		}
 		q.Count = true
 	}
-	if err := q.Normalize(); err != nil {
+	if err := q.Normalize(h.Ext); err != nil {
 		return q, err
 	}
 	if values.Has("cursor") {
@@ -192,7 +192,7 @@ func (h *Handler) decodeCursor(cursor string, values url.Values, sort []projectd
 	}
 	out := make([]any, len(sort))
 	for i, k := range sort {
-		kind, isTime, err := projectd.SortKind(k.Field)
+		kind, isTime, err := h.Ext.SortKind(k.Field)
 		if err != nil {
 			return nil, bad
 		}

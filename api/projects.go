@@ -72,7 +72,7 @@ var patchFields = map[string]bool{"name": true, "description": true, "status": t
 
 // parsePatch reads an RFC 7396 merge patch of a project. null removes the workspace and
 // empties ext; it is invalid for the other members.
-func parsePatch(body []byte) (*projectd.ProjectUpdate, error) {
+func (h *Handler) parsePatch(body []byte) (*projectd.ProjectUpdate, error) {
 	var m map[string]json.RawMessage
 	if err := httpserver.DecodeJSON(body, &m); err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func parsePatch(body []byte) (*projectd.ProjectUpdate, error) {
 		switch name {
 		case "ext":
 			if isNull {
-				upd.Ext = json.RawMessage(`{"movika":null,"tasks":null,"maiu":null,"textking":null,"tervis":null}`)
+				upd.Ext = h.clearExt
 			} else {
 				upd.Ext = raw
 			}
@@ -132,7 +132,7 @@ func (h *Handler) handlePatchProject(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	upd, err := parsePatch(body)
+	upd, err := h.parsePatch(body)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -186,7 +186,7 @@ func (h *Handler) handleListProjects(w http.ResponseWriter, r *http.Request) {
 	b = strconv.AppendBool(b, page.HasMore)
 	if page.HasMore {
 		last := page.Projects[len(page.Projects)-1]
-		cursor := h.encodeCursor(values, last.Keyset(q.Sort))
+		cursor := h.encodeCursor(values, h.Ext.Keyset(last, q.Sort))
 		b = append(b, `,"next_cursor":`...)
 		b = httpserver.AppendString(b, cursor)
 		w.Header().Set("Link", "<"+nextURL(h.baseURL(r), values, cursor)+`>; rel="next"`)

@@ -38,12 +38,11 @@ func benchStores(b *testing.B) map[string]*sqlstore.DB {
 		dsns["postgres"] = dsn
 	}
 	for name, dsn := range dsns {
-		db, err := sqlstore.Open(context.Background(), dsn)
+		db, err := sqlstore.Open(context.Background(), dsn, testdb.Extensions(nil))
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { db.Close() })
-		db.Ext = projectd.ExtValidators{}
 		if err := fillBench(db, n); err != nil {
 			b.Fatal(err)
 		}
@@ -117,7 +116,7 @@ func BenchmarkListProjects(b *testing.B) {
 		if err != nil || len(deep.Projects) != 1 {
 			b.Fatal(err)
 		}
-		deepAfter := deep.Projects[0].Keyset([]projectd.SortKey{{Field: "created", Desc: true}, {Field: "id", Desc: true}})
+		deepAfter := db.Ext.Keyset(deep.Projects[0], []projectd.SortKey{{Field: "created", Desc: true}, {Field: "id", Desc: true}})
 		deepID := deep.Projects[0].ID
 		for _, c := range []struct {
 			name string

@@ -410,7 +410,7 @@ func (db *DB) prepareRows(projects []*projectd.Project) ([]preparedRow, error) {
 		if p.UpdatedBy == nil {
 			p.UpdatedBy = p.CreatedBy
 		}
-		rows[i] = preparedRow{p: p, ext: ext, state: keyOf(&projectd.Project{Ext: json.RawMessage(ext), Owner: p.Owner}).state}
+		rows[i] = preparedRow{p: p, ext: ext, state: db.keyOf(&projectd.Project{Ext: json.RawMessage(ext), Owner: p.Owner}).state}
 	}
 	return rows, nil
 }

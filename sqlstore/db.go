@@ -42,8 +42,8 @@ type DB struct {
 
 	// MasterKey seals access key secrets at rest (32 bytes).
 	MasterKey []byte
-	// Ext checks the namespaces of ext on every write.
-	Ext projectd.ExtValidators
+	// Ext are the namespaces of ext: checked on every write, indexed paths as columns.
+	Ext *projectd.Extensions
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// TokenCacheTTL is how long a verified token is trusted without asking the database.
@@ -57,10 +57,10 @@ type DB struct {
 	refs           refCache
 }
 
-// Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") and migrates its
-// schema to the newest version.
-func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{Now: time.Now, TokenCacheTTL: 10 * time.Second}
+// Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") for the ext
+// namespaces of ext, and migrates its schema to the newest version.
+func Open(ctx context.Context, dsn string, ext *projectd.Extensions) (*DB, error) {
+	db := &DB{Now: time.Now, TokenCacheTTL: 10 * time.Second, Ext: ext}
 	db.tokens.entries = map[string]tokenEntry{}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -209,6 +209,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
+// sql is the query builder of the store's dialect and ext namespaces.
+func (db *DB) sql() builder { return builder{db.dialect, db.Ext} }
+
 // Dialect names the flavour: "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect.name }
 
@@ -219,15 +222,6 @@ type dialect struct {
 	dollarBinds bool   // $1, $2 ... instead of ?
 	like        string // case-insensitive LIKE
 	forUpdate   string // row lock on a SELECT; SQLite's single writer needs none
-}
-
-// extColumns are the generated columns that hold the indexed ext paths (migrations
-// define them, with each engine's JSON functions).
-var extColumns = map[string]string{
-	"textking.state":        "p.ext_textking_state",
-	"tasks.private_comment": "p.ext_tasks_private_comment",
-	"tervis.Status":         "p.ext_tervis_status",
-	"maiu.isBaseProject":    "p.ext_maiu_is_base",
 }
 
 var sqliteDialect = &dialect{

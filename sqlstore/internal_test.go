@@ -37,7 +37,7 @@ func FuzzIsCompactJSON(f *testing.F) {
 
 // Every PostgreSQL connection of the pool runs prepared statements with generic plans.
 func TestPostgresGenericPlans(t *testing.T) {
-	db, err := Open(context.Background(), testdb.Flavours[1].New(t))
+	db, err := Open(context.Background(), testdb.Flavours[1].New(t), testdb.Extensions(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestPostgresGenericPlans(t *testing.T) {
 func TestBuildIndexesInRuns(t *testing.T) {
 	defer func(n int) { sortInRunsFrom = n }(sortInRunsFrom)
 	sortInRunsFrom = 0
-	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t), testdb.Extensions(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +103,11 @@ func TestIsUnsupported(t *testing.T) {
 // storeOfOwners opens an SQLite store where users u01..uNN each own one project named
 // "uNN's", and returns it with an admin's context to list them.
 func storeOfOwners(t *testing.T, n int) (*DB, context.Context) {
-	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t), testdb.Extensions(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	db.Ext = projectd.ExtValidators{}
 	for i := 1; i <= n; i++ {
 		u := &projectd.User{Login: fmt.Sprintf("u%02d", i), Email: fmt.Sprintf("u%02d@example.com", i)}
 		if err := db.CreateUser(context.Background(), u); err != nil {
@@ -143,7 +142,7 @@ func TestRefCacheBounded(t *testing.T) {
 				t.Fatalf("project %q with owner %q, creator %q", p.Name, p.Owner.Login, p.CreatedBy.Login)
 			}
 			owners = append(owners, p.Owner.Login)
-			after = p.Keyset([]projectd.SortKey{{Field: projectd.SortID}})
+			after = db.Ext.Keyset(p, []projectd.SortKey{{Field: projectd.SortID}})
 		}
 		if got := strings.Join(owners, " "); got != want.owners || len(db.refs.users) != want.cached {
 			t.Fatalf("owners %q with %d users cached; want %q with %d", got, len(db.refs.users), want.owners, want.cached)
@@ -154,7 +153,7 @@ func TestRefCacheBounded(t *testing.T) {
 // A project naming a user that does not exist is a broken store: an internal error, not a
 // project with an empty owner.
 func TestRefCacheMissingUser(t *testing.T) {
-	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t), testdb.Extensions(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +169,7 @@ func TestRefCacheMissingUser(t *testing.T) {
 // keeps no more statements.
 func TestPreparedReadsBounded(t *testing.T) {
 	defer func(n int) { maxPreparedReads = n }(maxPreparedReads)
-	db, err := Open(context.Background(), testdb.Flavours[0].New(t))
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t), testdb.Extensions(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,14 +63,14 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	if err != nil {
 		return nil, err
 	}
-	if err := q.Normalize(); err != nil {
+	if err := q.Normalize(db.Ext); err != nil {
 		return nil, err
 	}
 	limit := q.Limit
 	if limit == 0 {
 		limit = projectd.DefaultLimit
 	}
-	query, args := listSQL(db.dialect, selectPage, a, &q, limit+1) // one more tells whether more exist
+	query, args := db.sql().listSQL(selectPage, a, &q, limit+1) // one more tells whether more exist
 	var rows rows
 	var total func() (int64, error)
 	if q.Count && db.pool != nil {
@@ -130,10 +130,10 @@ func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn fu
 	if err != nil {
 		return err
 	}
-	if err := q.Normalize(); err != nil {
+	if err := q.Normalize(db.Ext); err != nil {
 		return err
 	}
-	query, args := listSQL(db.dialect, selectProjects, a, &q, q.Limit)
+	query, args := db.sql().listSQL(selectProjects, a, &q, q.Limit)
 	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func (db *DB) CountProjects(ctx context.Context, f projectd.ProjectFilter) (int6
 		return 0, err
 	}
 	q := projectd.ProjectQuery{Filter: f}
-	if err := q.Normalize(); err != nil {
+	if err := q.Normalize(db.Ext); err != nil {
 		return 0, err
 	}
 	return db.count(ctx, a, &q.Filter)
@@ -173,10 +173,10 @@ func (db *DB) count(ctx context.Context, a *projectd.Auth, f *projectd.ProjectFi
 
 // countQuery is the query that counts what f matches for a.
 func (db *DB) countQuery(a *projectd.Auth, f *projectd.ProjectFilter) (string, []any) {
-	if query, args, ok := fastCountSQL(a, f); ok {
+	if query, args, ok := db.fastCountSQL(a, f); ok {
 		return query, args
 	}
-	return countSQL(db.dialect, a, f)
+	return db.sql().countSQL(a, f)
 }
 
 // CreateProject stores a new project owned by the caller (or, for admins, by c.Owner).
@@ -217,8 +217,8 @@ func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *pr
 	if err != nil {
 		return nil, err
 	}
-	if c.UniqueName || c.WorkspaceLimit > 0 {
-		if err := db.checkWorkspaceRules(ctx, tx, workspaceID, c.Name, 0, c.UniqueName, c.WorkspaceLimit); err != nil {
+	if c.Rules != (projectd.WorkspaceRules{}) {
+		if err := db.checkWorkspaceRules(ctx, tx, workspaceID, c.Name, 0, c.Rules); err != nil {
 			return nil, err
 		}
 	}
@@ -233,13 +233,13 @@ func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *pr
 	if err != nil {
 		return nil, err
 	}
-	return p, addCount(ctx, tx, keyOf(p), 1)
+	return p, addCount(ctx, tx, db.keyOf(p), 1)
 }
 
 // checkWorkspaceRules enforces a surface's rules on a workspace's projects: a name unique
 // in the workspace (other than project self), and a limit on how many it holds. The
 // workspace row is locked first, so that concurrent writers check one after another.
-func (db *DB) checkWorkspaceRules(ctx context.Context, tx *Tx, workspaceID any, name string, self int64, unique bool, limit int) error {
+func (db *DB) checkWorkspaceRules(ctx context.Context, tx *Tx, workspaceID any, name string, self int64, rules projectd.WorkspaceRules) error {
 	if workspaceID == nil {
 		return projectd.Invalid("workspace", "the rules of workspace projects need a workspace")
 	}
@@ -247,7 +247,7 @@ func (db *DB) checkWorkspaceRules(ctx context.Context, tx *Tx, workspaceID any, 
 	if err := tx.queryRow(ctx, "SELECT id FROM workspaces WHERE id = ?"+db.dialect.forUpdate, workspaceID).Scan(&id); err != nil {
 		return err
 	}
-	if unique {
+	if rules.UniqueName {
 		var taken bool
 		if err := tx.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM projects WHERE workspace_id = ? AND name = ? AND id <> ?)",
 			workspaceID, name, self).Scan(&taken); err != nil {
@@ -257,7 +257,7 @@ func (db *DB) checkWorkspaceRules(ctx context.Context, tx *Tx, workspaceID any, 
 			return &projectd.Error{Code: projectd.ECONFLICT, Field: "name", Message: "a project named " + name + " exists in this workspace"}
 		}
 	}
-	if limit > 0 {
+	if limit := rules.MaxProjects; limit > 0 {
 		var n int
 		if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM projects WHERE workspace_id = ?", workspaceID).Scan(&n); err != nil {
 			return err
@@ -396,12 +396,12 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 			args = append(args, v)
 		}
 		if upd.Name != nil {
-			if upd.UniqueName && p.Workspace != "" && *upd.Name != p.Name {
+			if upd.Rules.UniqueName && p.Workspace != "" && *upd.Name != p.Name {
 				workspaceID, err := workspaceCache{}.id(ctx, tx, p.Workspace)
 				if err != nil {
 					return err
 				}
-				if err := db.checkWorkspaceRules(ctx, tx, workspaceID, *upd.Name, p.ID, true, 0); err != nil {
+				if err := db.checkWorkspaceRules(ctx, tx, workspaceID, *upd.Name, p.ID, projectd.WorkspaceRules{UniqueName: true}); err != nil {
 					return err
 				}
 			}
@@ -451,7 +451,7 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 		if out, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", p.ID)); err != nil {
 			return err
 		}
-		return moveCount(ctx, tx, keyOf(p), keyOf(out))
+		return moveCount(ctx, tx, db.keyOf(p), db.keyOf(out))
 	})
 	return out, err
 }
@@ -470,6 +470,6 @@ func (db *DB) DeleteProject(ctx context.Context, ref string, ifMatch string) err
 		if _, err = tx.exec(ctx, "DELETE FROM projects WHERE id = ?", p.ID); err != nil {
 			return err
 		}
-		return addCount(ctx, tx, keyOf(p), -1)
+		return addCount(ctx, tx, db.keyOf(p), -1)
 	})
 }

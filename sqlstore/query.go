@@ -116,8 +116,23 @@ func (w *where) visible(a *projectd.Auth) {
 	w.add("(p.owner_id = ? OR p.workspace_id IN (SELECT workspace_id FROM workspace_members WHERE user_id = ?))", a.User.ID, a.User.ID)
 }
 
+// builder writes the SQL of lists and counts in a dialect, with the columns of the
+// indexed ext paths that the surfaces declare.
+type builder struct {
+	d   *dialect
+	ext *projectd.Extensions
+}
+
+// extColumn is the generated column of an indexed ext path ("textking.state"); the
+// migrations of both engines define it (TestIndexedColumnsExist).
+func (b builder) extColumn(path string) string {
+	idx, _ := b.ext.Index(path)
+	return "p." + idx.Column
+}
+
 // filter adds the conditions of f. Every column and expression here has an index.
-func (w *where) filter(d *dialect, f *projectd.ProjectFilter) {
+func (b builder) filter(w *where, f *projectd.ProjectFilter) {
+	d := b.d
 	if f.Status != "" {
 		w.add("p.status = ?", f.Status)
 	}
@@ -164,7 +179,7 @@ func (w *where) filter(d *dialect, f *projectd.ProjectFilter) {
 		w.add(fmt.Sprintf(`(p.name %[1]s ? ESCAPE '\' OR p.description %[1]s ? ESCAPE '\')`, d.like), pattern, pattern)
 	}
 	for _, e := range f.Ext {
-		w.add(extColumns[e.Path]+" = ?", e.Value)
+		w.add(b.extColumn(e.Path)+" = ?", e.Value)
 	}
 }
 
@@ -173,7 +188,7 @@ func escapeLike(s string) string {
 }
 
 // sortExpr returns the column or expression a sort field orders by.
-func sortExpr(d *dialect, field string) string {
+func (b builder) sortExpr(field string) string {
 	switch field {
 	case projectd.SortID:
 		return "p.id"
@@ -184,7 +199,7 @@ func sortExpr(d *dialect, field string) string {
 	case projectd.SortUpdated:
 		return "p.updated_at"
 	}
-	return extColumns[strings.TrimPrefix(field, "ext.")]
+	return b.extColumn(strings.TrimPrefix(field, "ext."))
 }
 
 // keysetValue converts a keyset value to what the column holds.
@@ -198,7 +213,7 @@ func keysetValue(v any) any {
 // after adds the keyset condition "rows strictly after the row with these sort values".
 // One direction throughout becomes a row comparison, which both engines answer with an
 // index range scan; mixed directions expand to (a > x) OR (a = x AND b > y) ...
-func (w *where) after(d *dialect, sort []projectd.SortKey, values []any) {
+func (b builder) after(w *where, sort []projectd.SortKey, values []any) {
 	sameDir := true
 	for _, k := range sort {
 		sameDir = sameDir && k.Desc == sort[0].Desc
@@ -208,7 +223,7 @@ func (w *where) after(d *dialect, sort []projectd.SortKey, values []any) {
 		marks := make([]string, len(sort))
 		args := make([]any, len(sort))
 		for i, k := range sort {
-			cols[i], marks[i], args[i] = sortExpr(d, k.Field), "?", keysetValue(values[i])
+			cols[i], marks[i], args[i] = b.sortExpr(k.Field), "?", keysetValue(values[i])
 		}
 		op := ">"
 		if sort[0].Desc {
@@ -226,24 +241,24 @@ func (w *where) after(d *dialect, sort []projectd.SortKey, values []any) {
 	for i, k := range sort {
 		var ands []string
 		for j := 0; j < i; j++ {
-			ands = append(ands, sortExpr(d, sort[j].Field)+" = ?")
+			ands = append(ands, b.sortExpr(sort[j].Field)+" = ?")
 			args = append(args, keysetValue(values[j]))
 		}
 		op := ">"
 		if k.Desc {
 			op = "<"
 		}
-		ands = append(ands, sortExpr(d, k.Field)+" "+op+" ?")
+		ands = append(ands, b.sortExpr(k.Field)+" "+op+" ?")
 		args = append(args, keysetValue(values[i]))
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
 	w.add("("+strings.Join(ors, " OR ")+")", args...)
 }
 
-func orderBy(d *dialect, sort []projectd.SortKey) string {
+func (b builder) orderBy(sort []projectd.SortKey) string {
 	parts := make([]string, len(sort))
 	for i, k := range sort {
-		parts[i] = sortExpr(d, k.Field)
+		parts[i] = b.sortExpr(k.Field)
 		if k.Desc {
 			parts[i] += " DESC"
 		}
@@ -253,21 +268,21 @@ func orderBy(d *dialect, sort []projectd.SortKey) string {
 
 // listSQL builds the query of one page (limit > 0) or of a whole stream (limit 0), reading
 // the columns of head: selectProjects or selectPage.
-func listSQL(d *dialect, head string, a *projectd.Auth, q *projectd.ProjectQuery, limit int) (string, []any) {
+func (b builder) listSQL(head string, a *projectd.Auth, q *projectd.ProjectQuery, limit int) (string, []any) {
 	var w where
 	w.visible(a)
-	w.filter(d, &q.Filter)
+	b.filter(&w, &q.Filter)
 	if q.After != nil {
-		w.after(d, q.Sort, q.After)
+		b.after(&w, q.Sort, q.After)
 	}
-	query := head + w.sql() + orderBy(d, q.Sort)
+	query := head + w.sql() + b.orderBy(q.Sort)
 	// LIMIT and OFFSET are literals, not parameters: PostgreSQL plans prepared statements
 	// generically, and a plan that knows it stops after a page walks an index instead of
 	// joining everything.
 	if limit > 0 {
 		query += " LIMIT " + strconv.Itoa(limit)
 	} else if q.Offset > 0 {
-		query += map[bool]string{true: " LIMIT ALL", false: " LIMIT -1"}[d.dollarBinds]
+		query += map[bool]string{true: " LIMIT ALL", false: " LIMIT -1"}[b.d.dollarBinds]
 	}
 	if q.Offset > 0 {
 		query += " OFFSET " + strconv.Itoa(q.Offset)
@@ -275,9 +290,9 @@ func listSQL(d *dialect, head string, a *projectd.Auth, q *projectd.ProjectQuery
 	return query, w.args
 }
 
-func countSQL(d *dialect, a *projectd.Auth, f *projectd.ProjectFilter) (string, []any) {
+func (b builder) countSQL(a *projectd.Auth, f *projectd.ProjectFilter) (string, []any) {
 	var w where
 	w.visible(a)
-	w.filter(d, f)
+	b.filter(&w, f)
 	return "SELECT COUNT(*) FROM projects p" + w.sql(), w.args
 }

@@ -25,13 +25,12 @@ func forEachStore(t *testing.T, test func(t *testing.T, db *sqlstore.DB)) {
 	for _, f := range testdb.Flavours {
 		t.Run(f.Name, func(t *testing.T) {
 			dsn := f.New(t)
-			db, err := sqlstore.Open(context.Background(), dsn)
+			db, err := sqlstore.Open(context.Background(), dsn, testdb.Extensions(nil))
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
 			db.MasterKey = []byte("0123456789abcdef0123456789abcdef")
-			db.Ext = projectd.ExtValidators{}
 			// A clock that ticks one second a call keeps times distinct and predictable.
 			var mu sync.Mutex
 			clock := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -360,11 +359,11 @@ func TestFilters(t *testing.T) {
 }
 
 // reference sorts projects in Go as the store should.
-func reference(all []*projectd.Project, keys []projectd.SortKey) []*projectd.Project {
+func reference(ext *projectd.Extensions, all []*projectd.Project, keys []projectd.SortKey) []*projectd.Project {
 	out := slices.Clone(all)
 	sort.SliceStable(out, func(i, j int) bool {
 		for _, k := range keys {
-			a, b := out[i].SortValue(k.Field), out[j].SortValue(k.Field)
+			a, b := ext.SortValue(out[i], k.Field), ext.SortValue(out[j], k.Field)
 			c := compare(a, b)
 			if c == 0 {
 				continue
@@ -414,10 +413,10 @@ func TestSortAndPaging(t *testing.T) {
 			{{Field: "ext.tasks.private_comment"}, {Field: "created", Desc: true}},
 		} {
 			q := projectd.ProjectQuery{Sort: spec}
-			if err := q.Normalize(); err != nil {
+			if err := q.Normalize(db.Ext); err != nil {
 				t.Fatal(err)
 			}
-			want := names(reference(all, q.Sort))
+			want := names(reference(db.Ext, all, q.Sort))
 			t.Run(fmt.Sprint(spec), func(t *testing.T) {
 				// Keyset: each page starts after the last row of the one before.
 				var got []string
@@ -434,7 +433,7 @@ func TestSortAndPaging(t *testing.T) {
 					if pages > 10 {
 						t.Fatal("paging does not end")
 					}
-					after = page.Projects[len(page.Projects)-1].Keyset(q.Sort)
+					after = db.Ext.Keyset(page.Projects[len(page.Projects)-1], q.Sort)
 				}
 				if !slices.Equal(got, want) {
 					t.Errorf("keyset pages give\n%v\nwant\n%v", got, want)
@@ -574,12 +573,12 @@ func TestValidation(t *testing.T) {
 			t.Fatalf("refused creates left %d projects", n)
 		}
 		// Surface validators run on every write, with the field named in full.
-		db.Ext = projectd.ExtValidators{"textking": func(ns json.RawMessage) error {
+		db.Ext = testdb.Extensions(map[string]func(json.RawMessage) error{"textking": func(ns json.RawMessage) error {
 			if strings.Contains(string(ns), "bogus") {
 				return projectd.Invalid("state", "state is bogus")
 			}
 			return nil
-		}}
+		}})
 		_, err := db.CreateProject(f.ann, &projectd.ProjectCreate{Name: "ok", Ext: json.RawMessage(`{"textking":{"state":"bogus"}}`)})
 		wantCode(t, err, projectd.EINVALID, "ext.textking.state")
 		err = db.CreateUser(context.Background(), &projectd.User{Login: "ann", Email: "x@example.com"})
@@ -873,12 +872,11 @@ func TestSessions(t *testing.T) {
 // openTwice opens two stores on dsn, as two processes would.
 func openTwice(t *testing.T, dsn string) (*sqlstore.DB, *sqlstore.DB) {
 	open := func() *sqlstore.DB {
-		db, err := sqlstore.Open(context.Background(), dsn)
+		db, err := sqlstore.Open(context.Background(), dsn, testdb.Extensions(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		db.Ext = projectd.ExtValidators{}
 		return db
 	}
 	return open(), open()

@@ -178,8 +178,8 @@ func TestDemo(t *testing.T) {
 		if m2 == nil || m2[1] == m[1] {
 			t.Fatalf("second demo start printed %q", again.stdout.String())
 		}
-		if got := again.list(m2[1], "count=exact"); *got.Total != int64(len(demoProjects)) {
-			t.Fatalf("demo store holds %d projects after a restart, want %d", *got.Total, len(demoProjects))
+		if got := again.list(m2[1], "count=exact"); *got.Total != int64(len(demoProjects())) {
+			t.Fatalf("demo store holds %d projects after a restart, want %d", *got.Total, len(demoProjects()))
 		}
 	}, "--demo")
 }

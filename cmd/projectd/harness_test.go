@@ -19,11 +19,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"projectd/api"
-	"projectd/compat/movika"
-	"projectd/compat/ncpmaiu"
-	"projectd/compat/tervis"
-	"projectd/compat/textking"
-	"projectd/compat/yatasks"
+	"projectd/compat"
+	"projectd/compat/surfaces"
 	"projectd/internal/testdb"
 	"projectd/sqlstore"
 )
@@ -163,7 +160,11 @@ func (s *server) uid(token string) string {
 // the API; it is closed when the test ends.
 func openStore(t *testing.T, dsn string) *sqlstore.DB {
 	t.Helper()
-	db, err := sqlstore.Open(context.Background(), dsn)
+	ext, err := compat.Extensions(surfaces.All)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(context.Background(), dsn, ext)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,16 +174,17 @@ func openStore(t *testing.T, dsn string) *sqlstore.DB {
 
 // openAPIDocuments are the OpenAPI documents serve answers, the native API's first; each
 // response of the tests is checked against the one that has its route.
-var openAPIDocuments = []struct {
+var openAPIDocuments = func() []namedDocument {
+	docs := []namedDocument{{"api", api.OpenAPIDocument()}}
+	for _, s := range surfaces.All {
+		docs = append(docs, namedDocument{s.Name, s.OpenAPI})
+	}
+	return docs
+}()
+
+type namedDocument struct {
 	name string
 	doc  []byte
-}{
-	{"api", api.OpenAPIDocument()},
-	{"yatasks", yatasks.OpenAPIDocument()},
-	{"ncpmaiu", ncpmaiu.OpenAPIDocument()},
-	{"textking", textking.OpenAPIDocument()},
-	{"movika", movika.OpenAPIDocument()},
-	{"tervis", tervis.OpenAPIDocument()},
 }
 
 var (

@@ -14,12 +14,8 @@ import (
 	"os"
 	"strings"
 
-	"projectd"
-	"projectd/compat/movika"
-	"projectd/compat/ncpmaiu"
-	"projectd/compat/tervis"
-	"projectd/compat/textking"
-	"projectd/compat/yatasks"
+	"projectd/compat"
+	"projectd/compat/surfaces"
 	"projectd/sqlstore"
 )
 
@@ -121,22 +117,16 @@ func (e *environment) openStore(ctx context.Context, dsn string) (*sqlstore.DB, 
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlstore.Open(ctx, dsn)
+	ext, err := compat.Extensions(surfaces.All)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlstore.Open(ctx, dsn, ext)
 	if err != nil {
 		return nil, err
 	}
 	db.MasterKey = key
-	db.Ext = extValidators
 	return db, nil
-}
-
-// extValidators check the ext namespace of each surface on every write.
-var extValidators = projectd.ExtValidators{
-	"maiu":     ncpmaiu.ValidateExt,
-	"movika":   movika.ValidateExt,
-	"tasks":    yatasks.ValidateExt,
-	"textking": textking.ValidateExt,
-	"tervis":   tervis.ValidateExt,
 }
 
 // masterKey returns the 32-byte key that seals secrets and signs cursors: from

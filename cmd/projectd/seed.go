@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"projectd"
+	"projectd/compat/surfaces"
 )
 
 // seedBatch is how many projects seed makes at a time: small enough that even a load of
@@ -127,24 +128,7 @@ func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, ids map[stri
 
 // seedExt gives each project the fields of one surface, in turn.
 func seedExt(rng *mrand.Rand, i int) json.RawMessage {
-	var s string
-	switch i % 5 {
-	case 0:
-		s = fmt.Sprintf(`{"movika":{"cover":"https://cdn.example.com/covers/%d.jpg","manifestChanges":"scene %d reordered","lastBuiltManifestUrl":"https://cdn.example.com/manifests/%d/built.json","currentManifestUrl":"https://cdn.example.com/manifests/%d/current.json","buildStatus":%d,"lastBuildStatus":%d,"keywords":"interactive, film","deployStatus":%d,"lastDeployType":%d,"deployedTo":[1,2],"modified":%t}}`,
-			i, rng.IntN(20), i, i, rng.IntN(4), rng.IntN(4), rng.IntN(4), rng.IntN(3), rng.IntN(2) == 0)
-	case 1:
-		s = fmt.Sprintf(`{"tasks":{"public_instructions":"<p>Look at the picture and choose its colour.</p>","private_comment":"batch %d","task_spec":{"input_spec":{"image":{"type":"url","required":true,"hidden":false}},"output_spec":{"result":{"type":"string","required":true,"hidden":false}},"view_spec":{"type":"classic","markup":"<task interface code>","script":"<JavaScript code>","styles":"<CSS code>"}},"assignments_issuing_type":"AUTOMATED","assignments_automerge_enabled":false,"max_active_assignments_count":%d}}`,
-			rng.IntN(1000), 5+rng.IntN(20))
-	case 2:
-		s = fmt.Sprintf(`{"textking":{"state":%q,"currency":"EUR","net_price":%d.%d,"vat":19,"due_date":"2027-%02d-%02d"}}`,
-			[]string{"prepared", "running", "finished", "canceled"}[rng.IntN(4)], rng.IntN(900), rng.IntN(10), 1+rng.IntN(12), 1+rng.IntN(28))
-	case 3:
-		s = fmt.Sprintf(`{"tervis":{"Status":%d,"BackgroundColor":"#%06x","SiteCode":"TRV","IsDefaultProjectName":%t}}`,
-			rng.IntN(6), rng.IntN(1<<24), rng.IntN(2) == 0)
-	default:
-		s = `{"maiu":{"isBaseProject":false}}`
-	}
-	return json.RawMessage(s)
+	return surfaces.All[i%len(surfaces.All)].Seed(rng, i)
 }
 
 // progress draws a bar on a terminal line: [#####-----] 50% 5000/10000 62000/s.

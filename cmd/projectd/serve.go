@@ -11,35 +11,33 @@ import (
 	"strings"
 
 	"projectd/api"
-	"projectd/compat/movika"
-	"projectd/compat/ncpmaiu"
-	"projectd/compat/tervis"
-	"projectd/compat/textking"
-	"projectd/compat/yatasks"
+	"projectd/compat"
+	"projectd/compat/surfaces"
 	"projectd/httpserver"
 	"projectd/sqlstore"
 )
 
-// newServer composes every surface of projectd on one handler.
-// serveOptions are the settings of serve that shape the surfaces.
-type serveOptions struct {
-	publicURL        string
-	rateLimit        int
-	ncpRefuseReplays bool
+// mountedSurface is a surface with its flags declared, ready to mount.
+type mountedSurface struct {
+	compat.Surface
+	mount compat.Mount
 }
 
-func newServer(store *sqlstore.DB, logger *slog.Logger, opts serveOptions) http.Handler {
+// newServer composes every surface of projectd on one handler: the native API, and the
+// surfaces of the list, each mounted with the flags it declared.
+func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, limiter *httpserver.Limiter, mounted []mountedSurface) http.Handler {
 	mux := http.NewServeMux()
-	yatasks.New(store, logger, httpserver.NewLimiter(opts.rateLimit)).Routes(mux)
-	textking.New(store, logger, opts.publicURL).Routes(mux)
-	movika.New(store, logger).Routes(mux)
-	ncpmaiu.New(store, logger, opts.ncpRefuseReplays).Routes(mux)
-	tervis.New(store, logger, opts.publicURL).Routes(mux)
+	env := compat.Env{Store: store, Logger: logger, PublicURL: publicURL, Limiter: limiter}
+	for _, m := range mounted {
+		m.mount(mux, env)
+		mux.HandleFunc("GET /api/openapi/"+m.Name+".json", httpserver.ServeDocument(m.OpenAPI))
+	}
 	mux.Handle("/", api.New(api.Config{
 		Store:     store,
 		Logger:    logger,
-		PublicURL: opts.publicURL,
+		PublicURL: publicURL,
 		CursorKey: subkey(store.MasterKey, "cursor"),
+		Ext:       store.Ext,
 	}))
 	return httpserver.Middleware(mux, logger)
 }
@@ -50,7 +48,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	publicURL := fs.String("public-url", "", "scheme://host[:port] that links point to (default: the request's)")
 	demo := fs.Bool("demo", false, "load demo data and print curl lines for every surface")
 	rateLimit := fs.Int("rate-limit", 6000, "requests a minute per user on the Yandex Tasks surface (0: no limit)")
-	refuseReplays := fs.Bool("ncp-refuse-replays", false, "NAVER surface: accept each signature once (identical requests signed in one millisecond are then refused)")
+	var mounted []mountedSurface
+	for _, s := range surfaces.All {
+		mounted = append(mounted, mountedSurface{s, s.Flags(fs)})
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 	}
 	logger.Info("projectd listening", "url", base, "db", store.Dialect())
-	return httpserver.Serve(ctx, ln, newServer(store, logger, serveOptions{publicURL: *publicURL, rateLimit: *rateLimit, ncpRefuseReplays: *refuseReplays}), logger)
+	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, httpserver.NewLimiter(*rateLimit), mounted), logger)
 }
 
 // serveGCPercent is the garbage collector's target for serve unless GOGC says otherwise.

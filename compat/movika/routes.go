@@ -1,10 +1,6 @@
 package movika
 
-import (
-	"net/http"
-
-	"projectd/httpserver"
-)
+import "net/http"
 
 // fallbackPatterns catch what no route of the surface serves.
 var fallbackPatterns = []string{"/studio-pro/", "/accounts/"}
@@ -15,7 +11,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /studio-pro/{projectId}", h.authenticated(h.handleGet))
 	mux.HandleFunc("POST /accounts/identity/session", h.client(h.handleSession))
 	mux.HandleFunc("POST /accounts/token", h.client(h.handleToken))
-	mux.HandleFunc("GET /api/openapi/movika.json", httpserver.ServeDocument(openAPIDocument))
 	for _, pattern := range fallbackPatterns {
 		mux.HandleFunc(pattern, h.fallback(mux, pattern))
 	}

@@ -22,6 +22,9 @@ const (
 	forbiddenRune = ";|`"
 )
 
+// workspaceRules are the surface's rules the store checks on its writes.
+var workspaceRules = projectd.WorkspaceRules{UniqueName: true, MaxProjects: maxProjects}
+
 // ext holds ext.maiu as stored.
 type ext struct {
 	IsBaseProject bool   `json:"isBaseProject"`
@@ -222,7 +225,7 @@ func (h *Handler) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := h.store.CreateProject(r.Context(), &projectd.ProjectCreate{
 		Name: name, Workspace: workspace, Ext: json.RawMessage(`{"maiu":{"isBaseProject":false}}`),
-		UniqueName: true, WorkspaceLimit: maxProjects,
+		Rules: workspaceRules,
 	})
 	if err != nil {
 		h.error(w, r, err)
@@ -273,7 +276,7 @@ func (h *Handler) handleRename(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, projectd.Invalid("name", "the base project cannot be renamed"))
 		return
 	}
-	p, err = h.store.UpdateProject(r.Context(), strconv.FormatInt(p.ID, 10), &projectd.ProjectUpdate{Name: &name, UniqueName: true}, p.ETag())
+	p, err = h.store.UpdateProject(r.Context(), strconv.FormatInt(p.ID, 10), &projectd.ProjectUpdate{Name: &name, Rules: workspaceRules}, p.ETag())
 	if err != nil {
 		h.error(w, r, err)
 		return

@@ -1,10 +1,6 @@
 package ncpmaiu
 
-import (
-	"net/http"
-
-	"projectd/httpserver"
-)
+import "net/http"
 
 // Routes registers every route of the surface on mux, with catch-alls that answer the
 // rest of /api/v1/workspaces in the surface's own error shape.
@@ -15,7 +11,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/workspaces/{workspace_name}/projects/{project_id}", h.signed(h.handleGet))
 	mux.HandleFunc("PATCH /api/v1/workspaces/{workspace_name}/projects/{project_id}", h.signed(h.handleRename))
 	mux.HandleFunc("DELETE /api/v1/workspaces/{workspace_name}/projects/{project_id}", h.signed(h.handleDelete))
-	mux.HandleFunc("GET /api/openapi/ncpmaiu.json", httpserver.ServeDocument(openAPIDocument))
 	for _, pattern := range fallbackPatterns {
 		mux.HandleFunc(pattern, h.fallback(mux, pattern))
 	}

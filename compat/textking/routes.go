@@ -1,10 +1,6 @@
 package textking
 
-import (
-	"net/http"
-
-	"projectd/httpserver"
-)
+import "net/http"
 
 // fallbackPattern catches what no route under /v1/ serves.
 const fallbackPattern = "/v1/"
@@ -17,6 +13,5 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/project/{id}", h.negotiated(h.handleGet))
 	mux.HandleFunc("PUT /v1/project/{id}", h.negotiated(h.handleUpdate))
 	mux.HandleFunc("DELETE /v1/project/{id}", h.negotiated(h.handleDelete))
-	mux.HandleFunc("GET /api/openapi/textking.json", httpserver.ServeDocument(openAPIDocument))
 	mux.HandleFunc(fallbackPattern, h.fallback(mux))
 }

@@ -1,10 +1,6 @@
 package yatasks
 
-import (
-	"net/http"
-
-	"projectd/httpserver"
-)
+import "net/http"
 
 // fallbackPattern catches every path under /api/v1/ that no route of this surface (or
 // a more specific surface, such as NAVER's /api/v1/workspaces) serves.
@@ -20,6 +16,5 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/operations", h.authenticated(h.handleListOperations))
 	mux.HandleFunc("GET /api/v1/operations/{id}", h.authenticated(h.handleGetOperation))
 	mux.HandleFunc("GET /api/v1/operations/{id}/log", h.authenticated(h.handleOperationLog))
-	mux.HandleFunc("GET /api/openapi/yatasks.json", httpserver.ServeDocument(openAPIDocument))
 	mux.HandleFunc(fallbackPattern, h.fallback(mux))
 }

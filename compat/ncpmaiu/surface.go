@@ -1,0 +1,51 @@
+package ncpmaiu
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+
+	"projectd"
+	"projectd/compat"
+)
+
+//go:embed openapi.json
+var openAPIDocument []byte
+
+// Surface declares NAVER Cloud Media AI Understanding to the server.
+var Surface = compat.Surface{
+	Name:    "ncpmaiu",
+	Title:   "NAVER Media AI Understanding",
+	OpenAPI: openAPIDocument,
+	Ext: projectd.ExtNamespace{Name: "maiu", Validate: ValidateExt, Indexed: []projectd.IndexedPath{
+		{Key: "isBaseProject", Column: "ext_maiu_is_base", Kind: projectd.ExtBool, Default: false},
+	}},
+	Flags: func(fs *flag.FlagSet) compat.Mount {
+		refuse := fs.Bool("ncp-refuse-replays", false, "NAVER surface: accept each signature once (identical requests signed in one millisecond are then refused)")
+		return func(mux *http.ServeMux, env compat.Env) { New(env.Store, env.Logger, *refuse).Routes(mux) }
+	},
+	Demo: compat.Demo{
+		Projects: []projectd.ProjectCreate{
+			{Name: baseName, Workspace: "demo-studio", Ext: json.RawMessage(`{"maiu":{"isBaseProject":true}}`)},
+			{Name: "Interview transcripts", Workspace: "demo-studio", Ext: json.RawMessage(`{"maiu":{"isBaseProject":false}}`)},
+		},
+		Lines: demoLines,
+	},
+	Seed: func(*rand.Rand, int) json.RawMessage { return json.RawMessage(`{"maiu":{"isBaseProject":false}}`) },
+}
+
+func demoLines(ctx context.Context, d compat.DemoEnv) ([]string, error) {
+	key, err := d.Store.CreateAccessKey(ctx, d.User.Login)
+	if err != nil {
+		return nil, err
+	}
+	return []string{
+		fmt.Sprintf("NAVER Media AI Understanding (signed with access key %s; run the lines together):", key.AccessKey),
+		fmt.Sprintf(`  TS=$(date +%%s000); SIG=$(printf 'GET /api/v1/workspaces/demo-studio/projects\n%%s\n%%s' "$TS" '%s' | openssl dgst -sha256 -hmac '%s' -binary | base64)`, key.AccessKey, key.SecretKey),
+		fmt.Sprintf(`  curl -s -H "x-ncp-apigw-timestamp: $TS" -H 'x-ncp-iam-access-key: %s' -H "x-ncp-apigw-signature-v2: $SIG" '%s/api/v1/workspaces/demo-studio/projects'`, key.AccessKey, d.Base),
+	}, nil
+}
