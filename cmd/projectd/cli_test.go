@@ -8,39 +8,38 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"testing"
 
+	"projectd/compat/surfaces"
+	"projectd/internal/cli"
 	"projectd/internal/testdb"
+	"projectd/internal/testserver"
 )
 
 // forEachCLI runs test on a fresh store of every flavour, for admin commands alone.
-func forEachCLI(t *testing.T, test func(t *testing.T, s *server, f testdb.Flavour)) {
+func forEachCLI(t *testing.T, test func(t *testing.T, s *testserver.Server, f testdb.Flavour)) {
 	for _, f := range testdb.Flavours {
 		t.Run(f.Name, func(t *testing.T) { test(t, cliOn(t, f.New(t)), f) })
 	}
 }
 
 // cliOn is a server value without a listener, to run admin commands on dsn.
-func cliOn(t *testing.T, dsn string) *server {
-	env := map[string]string{"PROJECTD_DB": dsn, "PROJECTD_MASTER_KEY": testMasterKey}
-	return &server{t: t, dsn: dsn, getenv: func(k string) string { return env[k] }}
-}
+func cliOn(t *testing.T, dsn string) *testserver.Server { return testserver.Offline(t, dsn) }
 
 func TestAdminCommands(t *testing.T) {
-	forEachCLI(t, func(t *testing.T, s *server, _ testdb.Flavour) {
+	forEachCLI(t, func(t *testing.T, s *testserver.Server, _ testdb.Flavour) {
 		var u struct {
 			ID    int64  `json:"id"`
 			UID   string `json:"uid"`
 			Login string `json:"login"`
 			Role  string `json:"role"`
 		}
-		out := s.cli("user", "create", "--login", "ann", "--email", "ann@example.com", "--first-name", "Ann", "--admin")
+		out := s.CLI("user", "create", "--login", "ann", "--email", "ann@example.com", "--first-name", "Ann", "--admin")
 		if err := json.Unmarshal([]byte(out), &u); err != nil || u.Login != "ann" || u.Role != "admin" || u.ID == 0 || u.UID == "" {
 			t.Fatalf("user create printed %q", out)
 		}
-		s.cli("user", "create", "--login", "bob", "--email", "bob@example.com")
+		s.CLI("user", "create", "--login", "bob", "--email", "bob@example.com")
 		for _, args := range [][]string{
 			{"user", "create", "--login", "ann", "--email", "a@example.com"},
 			{"user", "create", "--email", "x@example.com"},
@@ -61,11 +60,11 @@ func TestAdminCommands(t *testing.T) {
 			{"frobnicate"},
 			{},
 		} {
-			if _, err := s.tryCLI(args...); err == nil {
+			if _, err := s.TryCLI(args...); err == nil {
 				t.Errorf("projectd %s succeeded", strings.Join(args, " "))
 			}
 		}
-		out = s.cli("token", "create", "--login", "bob", "--scopes", "read", "--expires", "1h", "--name", "ci")
+		out = s.CLI("token", "create", "--login", "bob", "--scopes", "read", "--expires", "1h", "--name", "ci")
 		if !regexp.MustCompile(`^pd_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
 			t.Fatalf("token create printed %q", out)
 		}
@@ -73,29 +72,29 @@ func TestAdminCommands(t *testing.T) {
 			Name    string `json:"name"`
 			Members []struct{ Login, Role string }
 		}
-		out = s.cli("workspace", "create", "--name", "team", "--owner", "ann", "--member", "bob")
+		out = s.CLI("workspace", "create", "--name", "team", "--owner", "ann", "--member", "bob")
 		if err := json.Unmarshal([]byte(out), &ws); err != nil || ws.Name != "team" || len(ws.Members) != 2 {
 			t.Fatalf("workspace create printed %q", out)
 		}
 		var key map[string]string
-		out = s.cli("key", "create", "--login", "bob")
+		out = s.CLI("key", "create", "--login", "bob")
 		if err := json.Unmarshal([]byte(out), &key); err != nil || len(key) != 2 || key["access_key"] == "" || len(key["secret_key"]) < 40 {
 			t.Fatalf("key create printed %q", out)
 		}
-		out = s.cli("appkey", "create", "--name", "studio")
+		out = s.CLI("appkey", "create", "--name", "studio")
 		if !regexp.MustCompile(`^ak_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
 			t.Fatalf("appkey create printed %q", out)
 		}
-		if _, err := s.tryCLI("appkey", "create", "--name", "studio"); err == nil {
+		if _, err := s.TryCLI("appkey", "create", "--name", "studio"); err == nil {
 			t.Fatal("a second app key with the same name")
 		}
 	})
 }
 
 func TestSeedExportImport(t *testing.T) {
-	forEachCLI(t, func(t *testing.T, s *server, f testdb.Flavour) {
+	forEachCLI(t, func(t *testing.T, s *testserver.Server, f testdb.Flavour) {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), []string{"seed", "--users", "7", "--workspaces", "3", "--projects", "2345"}, s.getenv, nil, &stdout, &stderr)
+		err := cli.Run(context.Background(), []string{"seed", "--users", "7", "--workspaces", "3", "--projects", "2345"}, s.Getenv, nil, &stdout, &stderr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,10 +102,10 @@ func TestSeedExportImport(t *testing.T) {
 			t.Fatalf("seed printed %q / %q", stdout.String(), stderr.String())
 		}
 		// A second seed into a store that has projects keeps its indexes and adds to it.
-		if err := run(context.Background(), []string{"seed", "--users", "2", "--workspaces", "0", "--projects", "10"}, s.getenv, nil, &stdout, &stderr); err != nil {
+		if err := cli.Run(context.Background(), []string{"seed", "--users", "2", "--workspaces", "0", "--projects", "10"}, s.Getenv, nil, &stdout, &stderr); err != nil {
 			t.Fatal(err)
 		}
-		dump := s.cli("export")
+		dump := s.CLI("export")
 		lines := strings.Split(strings.TrimSpace(dump), "\n")
 		counts := map[string]int{}
 		surfaces := map[string]bool{}
@@ -132,19 +131,19 @@ func TestSeedExportImport(t *testing.T) {
 		if err := os.WriteFile(file, []byte(dump), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		out := other.cli("import", "--in", file)
+		out := other.CLI("import", "--in", file)
 		if !strings.Contains(out, "imported 9 users, 3 workspaces and 2355 projects") {
 			t.Fatalf("import printed %q", out)
 		}
-		if again := other.cli("export"); again != dump {
+		if again := other.CLI("export"); again != dump {
 			t.Fatal("export after import differs from the original export")
 		}
-		if _, err := other.tryCLI("import", "--in", file); err == nil {
+		if _, err := other.TryCLI("import", "--in", file); err == nil {
 			t.Fatal("importing the same records twice succeeded")
 		}
 		for _, bad := range []string{`{"type":"user","login":"x","email":"x@example.com","colour":1}`, `{"type":"robot"}`, `not json`} {
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), []string{"import"}, s.getenv, strings.NewReader("\n"+bad+"\n"), &stdout, &stderr)
+			err := cli.Run(context.Background(), []string{"import"}, s.Getenv, strings.NewReader("\n"+bad+"\n"), &stdout, &stderr)
 			if err == nil || !strings.Contains(err.Error(), "line 2") {
 				t.Fatalf("import of %s: %v", bad, err)
 			}
@@ -155,10 +154,10 @@ func TestSeedExportImport(t *testing.T) {
 var curlLine = regexp.MustCompile(`curl -s -H 'Authorization: Bearer (pd_[A-Za-z0-9_-]+)' '([^']+/api/projects[^']*)'`)
 
 func TestDemo(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		m := curlLine.FindStringSubmatch(s.stdout.String())
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		m := curlLine.FindStringSubmatch(s.Stdout.String())
 		if m == nil {
-			t.Fatalf("serve --demo printed no native curl line:\n%s", s.stdout.String())
+			t.Fatalf("serve --demo printed no native curl line:\n%s", s.Stdout.String())
 		}
 		req, _ := http.NewRequest("GET", m[2], nil)
 		req.Header.Set("Authorization", "Bearer "+m[1])
@@ -167,50 +166,25 @@ func TestDemo(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var page pageJSON
+		var page testserver.PageJSON
 		json.NewDecoder(resp.Body).Decode(&page)
 		if resp.StatusCode != 200 || len(page.Items) != 5 || !page.HasMore {
 			t.Fatalf("the demo curl line answered %d with %d items", resp.StatusCode, len(page.Items))
 		}
 		// Started again on the same store, the demo keeps its data and issues a new token.
-		again := startServer(t, s.dsn, "--demo")
-		m2 := curlLine.FindStringSubmatch(again.stdout.String())
+		again := testserver.Start(t, s.DSN, "--demo")
+		m2 := curlLine.FindStringSubmatch(again.Stdout.String())
 		if m2 == nil || m2[1] == m[1] {
-			t.Fatalf("second demo start printed %q", again.stdout.String())
+			t.Fatalf("second demo start printed %q", again.Stdout.String())
 		}
-		if got := again.list(m2[1], "count=exact"); *got.Total != int64(len(demoProjects())) {
-			t.Fatalf("demo store holds %d projects after a restart, want %d", *got.Total, len(demoProjects()))
+		if got := again.List(m2[1], "count=exact"); *got.Total != int64(len(cli.DemoProjects(surfaces.All))) {
+			t.Fatalf("demo store holds %d projects after a restart, want %d", *got.Total, len(cli.DemoProjects(surfaces.All)))
 		}
 	}, "--demo")
 }
 
-func TestMasterKeyFile(t *testing.T) {
-	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "p.db")
-	none := func(string) string { return "" }
-	k1, err := masterKey(dsn, none)
-	if err != nil || len(k1) != 32 {
-		t.Fatal(k1, err)
-	}
-	info, err := os.Stat(filepath.Join(dir, "p.db.key"))
-	if err != nil || info.Mode().Perm() != 0o600 {
-		t.Fatalf("key file: %v %v", info, err)
-	}
-	k2, err := masterKey(dsn, none)
-	if err != nil || !bytes.Equal(k1, k2) {
-		t.Fatal("the key file is not reused")
-	}
-	fromEnv, err := masterKey(dsn, func(string) string { return testMasterKey })
-	if err != nil || string(fromEnv) != "0123456789abcdef0123456789abcdef" {
-		t.Fatal(fromEnv, err)
-	}
-	if _, err := masterKey(dsn, func(string) string { return "short" }); err == nil {
-		t.Fatal("a short PROJECTD_MASTER_KEY was accepted")
-	}
-}
-
 func TestServeFlags(t *testing.T) {
-	env := func(k string) string { return map[string]string{"PROJECTD_MASTER_KEY": testMasterKey}[k] }
+	env := func(k string) string { return map[string]string{"PROJECTD_MASTER_KEY": testserver.MasterKey}[k] }
 	for _, args := range [][]string{
 		{"serve", "--public-url", "ftp://x"},
 		{"serve", "--public-url", "http://x/base"},
@@ -219,29 +193,16 @@ func TestServeFlags(t *testing.T) {
 		{"serve", "--bogus"},
 		{"serve", "--rate-limit", "-1"},
 	} {
-		if err := run(context.Background(), args, env, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		if err := cli.Run(context.Background(), args, env, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v succeeded", args)
 		}
 	}
 }
 
-// serve collects garbage at serveGCPercent unless GOGC is set, which then wins.
-func TestServeGCPercent(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	tuneGC(func(k string) string { return map[string]string{"GOGC": "100"}[k] })
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Fatalf("with GOGC=100 set the GC percent became %d", got)
-	}
-	tuneGC(func(string) string { return "" })
-	if got := debug.SetGCPercent(100); got != serveGCPercent {
-		t.Fatalf("without GOGC the GC percent is %d, want %d", got, serveGCPercent)
-	}
-}
-
 func TestPublicURL(t *testing.T) {
-	s := startServer(t, "sqlite:"+filepath.Join(t.TempDir(), "p.db"), "--public-url", "https://projects.example.com/")
-	ann := s.user("ann", false)
-	r := s.do("POST", "/api/projects", ann, `{"name":"x"}`)
+	s := testserver.Start(t, "sqlite:"+filepath.Join(t.TempDir(), "p.db"), "--public-url", "https://projects.example.com/")
+	ann := s.User("ann", false)
+	r := s.Do("POST", "/api/projects", ann, `{"name":"x"}`)
 	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "https://projects.example.com/api/projects/") {
 		t.Fatalf("Location %q", loc)
 	}

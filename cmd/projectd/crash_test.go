@@ -10,11 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"projectd/internal/testdb"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"projectd/internal/cli"
+	"projectd/internal/testdb"
+	"projectd/internal/testserver"
 )
 
 // TestMain lets the test binary stand in for projectd: with PROJECTD_TEST_MAIN set it
@@ -28,7 +31,7 @@ func TestMain(m *testing.M) {
 				break
 			}
 		}
-		if err := run(context.Background(), args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if err := cli.Run(context.Background(), args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, "projectd:", err)
 			os.Exit(1)
 		}
@@ -41,7 +44,7 @@ func TestMain(m *testing.M) {
 func startProcess(t *testing.T, dsn, addr string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--addr", addr)
-	cmd.Env = append(os.Environ(), "PROJECTD_TEST_MAIN=1", "PROJECTD_DB="+dsn, "PROJECTD_MASTER_KEY="+testMasterKey)
+	cmd.Env = append(os.Environ(), "PROJECTD_TEST_MAIN=1", "PROJECTD_DB="+dsn, "PROJECTD_MASTER_KEY="+testserver.MasterKey)
 	var logs strings.Builder
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
@@ -65,12 +68,12 @@ func startProcess(t *testing.T, dsn, addr string) *exec.Cmd {
 // TestKillKeepsAcknowledgedWrites kills the server with SIGKILL while clients write and
 // checks, after a restart, that every write the server acknowledged is there.
 func TestKillKeepsAcknowledgedWrites(t *testing.T) {
-	forEachCLI(t, func(t *testing.T, s *server, _ testdb.Flavour) {
-		s.cli("user", "create", "--login", "ann", "--email", "ann@example.com")
-		token := strings.TrimSpace(s.cli("token", "create", "--login", "ann"))
-		addr := freeAddr(t)
-		s.base = "http://" + addr
-		child := startProcess(t, s.dsn, addr)
+	forEachCLI(t, func(t *testing.T, s *testserver.Server, _ testdb.Flavour) {
+		s.CLI("user", "create", "--login", "ann", "--email", "ann@example.com")
+		token := strings.TrimSpace(s.CLI("token", "create", "--login", "ann"))
+		addr := testserver.FreeAddr(t)
+		s.Base = "http://" + addr
+		child := startProcess(t, s.DSN, addr)
 
 		acked := make(chan int64, 10000)
 		stop := make(chan struct{})
@@ -84,7 +87,7 @@ func TestKillKeepsAcknowledgedWrites(t *testing.T) {
 						return
 					default:
 					}
-					req, _ := http.NewRequest("POST", s.base+"/api/projects", strings.NewReader(fmt.Sprintf(`{"name":"w%d-%d"}`, w, i)))
+					req, _ := http.NewRequest("POST", s.Base+"/api/projects", strings.NewReader(fmt.Sprintf(`{"name":"w%d-%d"}`, w, i)))
 					req.Header.Set("Authorization", "Bearer "+token)
 					req.Header.Set("Content-Type", "application/json")
 					resp, err := http.DefaultClient.Do(req)
@@ -119,9 +122,9 @@ func TestKillKeepsAcknowledgedWrites(t *testing.T) {
 		if len(ids) < 10 {
 			t.Fatalf("only %d writes were acknowledged before the kill", len(ids))
 		}
-		startProcess(t, s.dsn, addr)
+		startProcess(t, s.DSN, addr)
 		for _, id := range ids {
-			if r := s.do("GET", fmt.Sprintf("/api/projects/%d", id), token, ""); r.StatusCode != 200 {
+			if r := s.Do("GET", fmt.Sprintf("/api/projects/%d", id), token, ""); r.StatusCode != 200 {
 				t.Fatalf("acknowledged project %d is gone after the restart: %d", id, r.StatusCode)
 			}
 		}
@@ -172,7 +175,7 @@ func TestKilledSeedLeavesStoreAsItWas(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 
-	openStore(t, dsn).Close() // the store opens as serve would after the kill
+	testserver.OpenStore(t, dsn).Close() // the store opens as serve would after the kill
 	raw, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +192,7 @@ func TestKilledSeedLeavesStoreAsItWas(t *testing.T) {
 		}
 	}
 	var out, errs bytes.Buffer
-	if err := run(context.Background(), []string{"seed", "--db", dsn, "--users", "3", "--projects", "3000"}, os.Getenv, nil, &out, &errs); err != nil {
+	if err := cli.Run(context.Background(), []string{"seed", "--db", dsn, "--users", "3", "--projects", "3000"}, os.Getenv, nil, &out, &errs); err != nil {
 		t.Fatalf("seed after the kill: %v\n%s", err, errs.String())
 	}
 	var mode string

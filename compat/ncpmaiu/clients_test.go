@@ -1,4 +1,4 @@
-package main
+package ncpmaiu_test
 
 import (
 	"fmt"
@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"projectd/internal/testdb"
+	"projectd/internal/testserver"
 )
 
 // What NAVER's SDKs send, replayed as they send it: the Go SDK's signer over the whole
@@ -35,25 +38,25 @@ func rawDo(t *testing.T, method, url, body string, headers []string) (int, strin
 }
 
 func TestNCPSDKBursts(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		s.user("ann", false)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		s.User("ann", false)
 		g := newSigner(t, s, "ann")
 		uri := g.workspace(t, "burst")
 		for i := range 300 {
-			if code, body := rawDo(t, "GET", s.base+uri, "", g.headers("GET", uri)); code != 200 {
+			if code, body := rawDo(t, "GET", s.Base+uri, "", g.headers("GET", uri)); code != 200 {
 				t.Fatalf("identical GET %d: %d %s", i, code, body)
 			}
 		}
 		for i := range 100 {
 			body := fmt.Sprintf(`{"name":"p%03d"}`, i)
-			if code, resp := rawDo(t, "POST", s.base+uri, body, g.headers("POST", uri)); code != 200 {
+			if code, resp := rawDo(t, "POST", s.Base+uri, body, g.headers("POST", uri)); code != 200 {
 				t.Fatalf("create %d: %d %s", i, code, resp)
 			}
 		}
 		var page struct {
 			Result struct{ TotalCount int } `json:"result"`
 		}
-		g.do("GET", uri, "").json(t, &page)
+		g.do("GET", uri, "").JSON(t, &page)
 		if page.Result.TotalCount != 101 {
 			t.Fatalf("totalCount %d after 100 creates, want 101 (with the base project)", page.Result.TotalCount)
 		}
@@ -65,7 +68,7 @@ func TestNCPSDKBursts(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for range 50 {
-					if code, body := rawDo(t, "GET", s.base+uri, "", g.headers("GET", uri)); code != 200 {
+					if code, body := rawDo(t, "GET", s.Base+uri, "", g.headers("GET", uri)); code != 200 {
 						failures <- fmt.Sprintf("%d %s", code, body)
 					}
 				}
@@ -80,21 +83,21 @@ func TestNCPSDKBursts(t *testing.T) {
 }
 
 func TestNCPRefuseReplaysOptIn(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		s.user("ann", false)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		s.User("ann", false)
 		g := newSigner(t, s, "ann")
 		uri := g.workspace(t, "team")
 		h := g.headers("GET", uri)
-		if r := s.do("GET", uri, "", "", h...); r.StatusCode != 200 {
-			t.Fatalf("first use: %d %s", r.StatusCode, r.body)
+		if r := s.Do("GET", uri, "", "", h...); r.StatusCode != 200 {
+			t.Fatalf("first use: %d %s", r.StatusCode, r.Body)
 		}
-		s.do("GET", uri, "", "", h...).gatewayError(t, "200")
+		gatewayError(t, s.Do("GET", uri, "", "", h...), "200")
 		// Another process on the same store (a restart, or a replica) refuses it too.
-		startServer(t, s.dsn, "--ncp-refuse-replays").do("GET", uri, "", "", h...).gatewayError(t, "200")
+		gatewayError(t, testserver.Start(t, s.DSN, "--ncp-refuse-replays").Do("GET", uri, "", "", h...), "200")
 		// The trade-off: identical requests in one millisecond are one signature.
 		h = g.headers("GET", uri)
-		s.do("GET", uri, "", "", h...)
-		s.do("GET", uri, "", "", h...).gatewayError(t, "200")
+		s.Do("GET", uri, "", "", h...)
+		gatewayError(t, s.Do("GET", uri, "", "", h...), "200")
 	}, "--ncp-refuse-replays")
 }
 
@@ -103,4 +106,19 @@ func stringsReader(s string) io.Reader {
 		return nil
 	}
 	return strings.NewReader(s)
+}
+
+// NAVER's part of /api/v1/ answers what no route serves in NAVER's shape (the rest of
+// /api/v1/ is Toloka's).
+func TestNCPUnroutedPaths(t *testing.T) {
+	s := testserver.Start(t, testdb.Flavours[0].New(t))
+	ncpError(t, s.Do("GET", "/api/v1/workspaces/team", "", ""), 404, "10404")
+	r := s.Do("PUT", "/api/v1/workspaces/team/projects", "", "")
+	ncpError(t, r, 405, "10405")
+	if got := r.Header.Get("Allow"); got != "GET, POST" {
+		t.Errorf("Allow %q", got)
+	}
+	if r := s.Do("GET", "/api/v1/workspaces", "", ""); r.StatusCode != 405 || r.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /api/v1/workspaces: %d %q", r.StatusCode, r.Header.Get("Allow"))
+	}
 }

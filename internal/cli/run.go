@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -38,8 +38,19 @@ Every command takes --db (or PROJECTD_DB): sqlite:PATH (default sqlite:projectd.
 postgres://user@host:port/db.
 `
 
-// run is the whole program; main only gives it the process's context and streams.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// Run is the whole program with every surface of the list; main only gives it the
+// process's context and streams.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return Program{Surfaces: surfaces.All}.Run(ctx, args, getenv, stdin, stdout, stderr)
+}
+
+// Program is projectd serving a list of surfaces.
+type Program struct {
+	Surfaces []compat.Surface
+}
+
+// Run runs the command that args name.
+func (p Program) Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command")
@@ -48,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && cmd != "serve" && cmd != "seed" && cmd != "export" && cmd != "import" {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
-	env := &environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	env := &environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, surfaces: p.Surfaces}
 	switch cmd {
 	case "serve":
 		return env.serve(ctx, rest)
@@ -82,10 +93,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // environment is what the commands read and write besides their flags.
 type environment struct {
-	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	getenv   func(string) string
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	surfaces []compat.Surface
 }
 
 // flags returns a flag set with --db, for a command named name.
@@ -117,7 +129,7 @@ func (e *environment) openStore(ctx context.Context, dsn string) (*sqlstore.DB, 
 	if err != nil {
 		return nil, err
 	}
-	ext, err := compat.Extensions(surfaces.All)
+	ext, err := compat.Extensions(e.surfaces)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package main
+package yatasks_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"projectd/internal/testserver"
 )
 
 // What toloka-kit 1.2.3 sends, replayed as it sends it (src/client/__init__.py): its
@@ -15,11 +17,11 @@ import (
 // it reads "code" from the JSON body to pick its exception class.
 
 // tolokaKit sends a request with toloka-kit's headers (httpx's defaults included).
-func (s *server) tolokaKit(method, path, token, body string) *response {
-	s.t.Helper()
+func tolokaKit(s *testserver.Server, method, path, token, body string) *testserver.Response {
+	s.T.Helper()
 	headers := []string{"Authorization", "OAuth " + token, "User-Agent", "python-toloka-client-1.2.3",
 		"Accept", "*/*", "Accept-Encoding", "gzip, deflate", "Connection", "keep-alive"}
-	return s.do(method, path, "", body, headers...)
+	return s.Do(method, path, "", body, headers...)
 }
 
 // tolokaKitProject is a project as toloka-kit unstructures it: every attribute set,
@@ -34,20 +36,20 @@ const tolokaKitProject = `{"public_name": "Cats", "public_description": "Is it a
  "localization_config": {"default_language": "EN", "additional_languages": []}}`
 
 func TestTolokaKitReplay(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ann := s.user("ann", false)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
 		// create_project, then update_project with what get_project returned.
 		var p map[string]any
-		created := s.tolokaKit("POST", "/api/v1/projects", ann, tolokaKitProject)
+		created := tolokaKit(s, "POST", "/api/v1/projects", ann, tolokaKitProject)
 		if created.StatusCode != 201 {
-			t.Fatalf("create: %d %s", created.StatusCode, created.body)
+			t.Fatalf("create: %d %s", created.StatusCode, created.Body)
 		}
-		created.json(t, &p)
+		created.JSON(t, &p)
 		id := p["id"].(string)
 		p["public_name"] = "Cats and dogs"
 		back := mustJSON(t, p)
-		if r := s.tolokaKit("PUT", "/api/v1/projects/"+id, ann, back); r.StatusCode != 200 || !strings.Contains(string(r.body), "Cats and dogs") {
-			t.Fatalf("update with the read-only fields sent back: %d %s", r.StatusCode, r.body)
+		if r := tolokaKit(s, "PUT", "/api/v1/projects/"+id, ann, back); r.StatusCode != 200 || !strings.Contains(string(r.Body), "Cats and dogs") {
+			t.Fatalf("update with the read-only fields sent back: %d %s", r.StatusCode, r.Body)
 		}
 		// find_projects(status='ACTIVE', sort=['-created', 'id'], limit=2, created_gte=<datetime>).
 		since := url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.000000"))
@@ -55,29 +57,29 @@ func TestTolokaKitReplay(t *testing.T) {
 			Items   []map[string]any `json:"items"`
 			HasMore bool             `json:"has_more"`
 		}
-		s.tolokaKit("GET", "/api/v1/projects?status=ACTIVE&created_gte="+since+"&sort=-created%2Cid&limit=2", ann, "").json(t, &page)
+		tolokaKit(s, "GET", "/api/v1/projects?status=ACTIVE&created_gte="+since+"&sort=-created%2Cid&limit=2", ann, "").JSON(t, &page)
 		if len(page.Items) != 1 || page.Items[0]["id"] != id || page.HasMore {
 			t.Fatalf("find_projects: %+v", page)
 		}
 		// archive_project: POST without a body, then wait_operation polls the operation.
 		for range 4 {
 			var more map[string]any
-			s.tolokaKit("POST", "/api/v1/projects", ann, tolokaKitProject).json(t, &more)
-			if r := s.tolokaKit("POST", "/api/v1/projects/"+more["id"].(string)+"/archive", ann, ""); r.StatusCode != 202 {
-				t.Fatalf("archive: %d %s", r.StatusCode, r.body)
+			tolokaKit(s, "POST", "/api/v1/projects", ann, tolokaKitProject).JSON(t, &more)
+			if r := tolokaKit(s, "POST", "/api/v1/projects/"+more["id"].(string)+"/archive", ann, ""); r.StatusCode != 202 {
+				t.Fatalf("archive: %d %s", r.StatusCode, r.Body)
 			}
 		}
 		var op map[string]any
-		s.tolokaKit("POST", "/api/v1/projects/"+id+"/archive", ann, "").json(t, &op)
+		tolokaKit(s, "POST", "/api/v1/projects/"+id+"/archive", ann, "").JSON(t, &op)
 		opID := op["id"].(string)
 		var polled map[string]any
-		s.tolokaKit("GET", "/api/v1/operations/"+opID, ann, "").json(t, &polled)
+		tolokaKit(s, "GET", "/api/v1/operations/"+opID, ann, "").JSON(t, &polled)
 		if polled["status"] != "SUCCESS" || polled["type"] != "PROJECT.ARCHIVE" {
 			t.Fatalf("wait_operation: %+v", polled)
 		}
 		// get_operation_log: nothing was written to it.
-		if r := s.tolokaKit("GET", "/api/v1/operations/"+opID+"/log", ann, ""); r.StatusCode != 200 || strings.TrimSpace(string(r.body)) != "[]" {
-			t.Fatalf("log: %d %s", r.StatusCode, r.body)
+		if r := tolokaKit(s, "GET", "/api/v1/operations/"+opID+"/log", ann, ""); r.StatusCode != 200 || strings.TrimSpace(string(r.Body)) != "[]" {
+			t.Fatalf("log: %d %s", r.StatusCode, r.Body)
 		}
 		// get_operations(submitted_lt=...): sort=id, id_gt of the last item, batch of 2.
 		until := url.QueryEscape(time.Now().Add(time.Minute).UTC().Format("2006-01-02T15:04:05.000000"))
@@ -97,7 +99,7 @@ func TestTolokaKitReplay(t *testing.T) {
 				} `json:"items"`
 				HasMore bool `json:"has_more"`
 			}
-			s.tolokaKit("GET", "/api/v1/operations?"+q, ann, "").json(t, &ops)
+			tolokaKit(s, "GET", "/api/v1/operations?"+q, ann, "").JSON(t, &ops)
 			for _, o := range ops.Items {
 				if last != "" && o.ID <= last {
 					t.Fatalf("operation %s after %s", o.ID, last)
@@ -122,27 +124,27 @@ func TestTolokaKitReplay(t *testing.T) {
 			Items   []struct{ ID string } `json:"items"`
 			HasMore bool                  `json:"has_more"`
 		}
-		s.tolokaKit("GET", "/api/v1/operations?type=PROJECT.ARCHIVE&status=SUCCESS&sort=-finished&limit=3", ann, "").json(t, &found)
+		tolokaKit(s, "GET", "/api/v1/operations?type=PROJECT.ARCHIVE&status=SUCCESS&sort=-finished&limit=3", ann, "").JSON(t, &found)
 		if len(found.Items) != 3 || found.Items[0].ID != opID || !found.HasMore {
 			t.Fatalf("find_operations: %+v", found)
 		}
-		s.tolokaKit("GET", "/api/v1/operations?type=POOL.OPEN", ann, "").json(t, &found)
+		tolokaKit(s, "GET", "/api/v1/operations?type=POOL.OPEN", ann, "").JSON(t, &found)
 		if len(found.Items) != 0 || found.HasMore {
 			t.Fatalf("POOL.OPEN: %+v", found)
 		}
 		// Another user sees none of ann's operations.
-		bob := s.user("bob", false)
-		s.tolokaKit("GET", "/api/v1/operations", bob, "").json(t, &found)
+		bob := s.User("bob", false)
+		tolokaKit(s, "GET", "/api/v1/operations", bob, "").JSON(t, &found)
 		if len(found.Items) != 0 {
 			t.Fatalf("bob sees %+v", found)
 		}
-		s.tolokaKit("GET", "/api/v1/operations/"+opID+"/log", bob, "").tolokaError(t, 404, "DOES_NOT_EXIST")
+		tolokaError(t, tolokaKit(s, "GET", "/api/v1/operations/"+opID+"/log", bob, ""), 404, "DOES_NOT_EXIST")
 	})
 }
 
 func TestTolokaOperationParameters(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ann := s.user("ann", false)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
 		for _, tc := range []struct{ query, field, code string }{
 			{"type=PROJECT.DELETE", "type", "UNKNOWN_ENUM_VALUE"},
 			{"status=DONE", "status", "UNKNOWN_ENUM_VALUE"},
@@ -157,22 +159,22 @@ func TestTolokaOperationParameters(t *testing.T) {
 			{"project_id=1", "project_id", "UNKNOWN_FIELD"},
 			{"status=SUCCESS&status=FAIL", "status", "INVALID_VALUE"},
 		} {
-			payload := s.toloka("GET", "/api/v1/operations?"+tc.query, ann, "").tolokaError(t, 400, "VALIDATION_ERROR")
+			payload := tolokaError(t, toloka(s, "GET", "/api/v1/operations?"+tc.query, ann, ""), 400, "VALIDATION_ERROR")
 			if payload[tc.field].Code != tc.code || payload[tc.field].Message == "" {
 				t.Errorf("%s: payload %+v, want %s %s", tc.query, payload, tc.field, tc.code)
 			}
 		}
-		s.toloka("GET", "/api/v1/operations", "", "").tolokaError(t, 401, "AUTHENTICATION_ERROR")
-		s.toloka("GET", "/api/v1/operations/nope/log", ann, "").tolokaError(t, 404, "DOES_NOT_EXIST")
+		tolokaError(t, toloka(s, "GET", "/api/v1/operations", "", ""), 401, "AUTHENTICATION_ERROR")
+		tolokaError(t, toloka(s, "GET", "/api/v1/operations/nope/log", ann, ""), 404, "DOES_NOT_EXIST")
 		// Bounds on finished and submitted select by time.
 		var p map[string]any
-		s.toloka("POST", "/api/v1/projects", ann, tolokaKitProject).json(t, &p)
+		toloka(s, "POST", "/api/v1/projects", ann, tolokaKitProject).JSON(t, &p)
 		before := time.Now().UTC().Add(-time.Second).Format("2006-01-02T15:04:05")
-		s.toloka("POST", "/api/v1/projects/"+p["id"].(string)+"/archive", ann, "")
+		toloka(s, "POST", "/api/v1/projects/"+p["id"].(string)+"/archive", ann, "")
 		for query, want := range map[string]int{"finished_gte=" + before: 1, "finished_lt=" + before: 0,
 			"submitted_gt=" + before: 1, "submitted_lte=" + before: 0} {
 			var ops struct{ Items []any }
-			s.toloka("GET", "/api/v1/operations?"+query, ann, "").json(t, &ops)
+			toloka(s, "GET", "/api/v1/operations?"+query, ann, "").JSON(t, &ops)
 			if len(ops.Items) != want {
 				t.Errorf("%s: %d operations, want %d", query, len(ops.Items), want)
 			}
@@ -181,12 +183,13 @@ func TestTolokaOperationParameters(t *testing.T) {
 }
 
 // Every answer under /api/v1/ that no route serves is in Toloka's shape (NAVER's part,
-// /api/v1/workspaces, in NAVER's), so that toloka-kit raises its own exceptions.
+// /api/v1/workspaces, in NAVER's: its own tests), so that toloka-kit raises its own
+// exceptions.
 func TestTolokaUnroutedPaths(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ann := s.user("ann", false)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
 		for _, path := range []string{"/api/v1/pools", "/api/v1/projects/1/clone", "/api/v1/", "/api/v1/projects/"} {
-			s.tolokaKit("GET", path, ann, "").tolokaError(t, 404, "DOES_NOT_EXIST")
+			tolokaError(t, tolokaKit(s, "GET", path, ann, ""), 404, "DOES_NOT_EXIST")
 		}
 		for _, tc := range []struct{ method, path, allow string }{
 			{"DELETE", "/api/v1/projects/1", "GET, PUT"},
@@ -195,21 +198,11 @@ func TestTolokaUnroutedPaths(t *testing.T) {
 			{"GET", "/api/v1/projects/1/archive", "POST"},
 			{"POST", "/api/v1/operations", "GET"},
 		} {
-			r := s.tolokaKit(tc.method, tc.path, ann, "")
-			r.tolokaError(t, 405, "METHOD_NOT_ALLOWED")
+			r := tolokaKit(s, tc.method, tc.path, ann, "")
+			tolokaError(t, r, 405, "METHOD_NOT_ALLOWED")
 			if got := r.Header.Get("Allow"); got != tc.allow {
 				t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
 			}
-		}
-		// NAVER's part of /api/v1/ answers in NAVER's shape.
-		s.do("GET", "/api/v1/workspaces/team", "", "").ncpError(t, 404, "10404")
-		r := s.do("PUT", "/api/v1/workspaces/team/projects", "", "")
-		r.ncpError(t, 405, "10405")
-		if got := r.Header.Get("Allow"); got != "GET, POST" {
-			t.Errorf("Allow %q", got)
-		}
-		if r := s.do("GET", "/api/v1/workspaces", "", ""); r.StatusCode != 405 || r.Header.Get("Allow") != "POST" {
-			t.Errorf("GET /api/v1/workspaces: %d %q", r.StatusCode, r.Header.Get("Allow"))
 		}
 	})
 }

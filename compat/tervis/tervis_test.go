@@ -1,23 +1,25 @@
-package main
+package tervis_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"projectd"
-	"projectd/internal/testdb"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"projectd"
+	"projectd/internal/testdb"
+	"projectd/internal/testserver"
 )
 
 // tervisCore are the members the core model holds; a client puts the rest in ext.tervis.
 var tervisCore = []string{"Id", "Name", "CreatedDate", "ModifiedDate", "UserID"}
 
 // loadTervisSample creates the sample's projects through the native API for a user.
-func loadTervisSample(t *testing.T, s *server, token string) []map[string]json.RawMessage {
+func loadTervisSample(t *testing.T, s *testserver.Server, token string) []map[string]json.RawMessage {
 	t.Helper()
 	var sample []map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(tervisSample), &sample); err != nil {
@@ -33,7 +35,7 @@ func loadTervisSample(t *testing.T, s *server, token string) []map[string]json.R
 		var name string
 		json.Unmarshal(p["Name"], &name)
 		body, _ := json.Marshal(map[string]any{"name": name, "ext": map[string]any{"tervis": ext}})
-		s.create(token, string(body))
+		s.Create(token, string(body))
 	}
 	return sample
 }
@@ -48,7 +50,7 @@ func sameOrder(t *testing.T, path string, got, want json.RawMessage) {
 			t.Errorf("%s: got %s, want an object", path, g)
 			return
 		}
-		gk, wk := orderedKeys(t, g), orderedKeys(t, w)
+		gk, wk := testserver.OrderedKeys(t, g), testserver.OrderedKeys(t, w)
 		if !slices.Equal(gk, wk) {
 			t.Errorf("%s: keys\n got %v\nwant %v", path, gk, wk)
 			return
@@ -73,28 +75,28 @@ func sameOrder(t *testing.T, path string, got, want json.RawMessage) {
 	}
 }
 
-func (s *server) tervis(path, token string, headers ...string) *response {
-	s.t.Helper()
+func tervis(s *testserver.Server, path, token string, headers ...string) *testserver.Response {
+	s.T.Helper()
 	if token != "" {
 		headers = append(headers, "Authorization", "Bearer "+token)
 	}
-	return s.do("GET", path, "", "", headers...)
+	return s.Do("GET", path, "", "", headers...)
 }
 
 func TestTervisSampleJSON(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		token := s.user("ann", false)
-		meUID := s.uid(token)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		token := s.User("ann", false)
+		meUID := s.UID(token)
 		loadTervisSample(t, s, token)
-		r := s.tervis("/projects/GetUserProjects/"+meUID, token)
+		r := tervis(s, "/projects/GetUserProjects/"+meUID, token)
 		if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 			t.Fatalf("%d %s", r.StatusCode, r.Header.Get("Content-Type"))
 		}
 		// Key by key and in order, at every level.
-		sameOrder(t, "", r.body, json.RawMessage(tervisSample))
+		sameOrder(t, "", r.Body, json.RawMessage(tervisSample))
 		// Type by type and value by value, but for what the server assigns.
 		var got, want []any
-		json.Unmarshal(r.body, &got)
+		json.Unmarshal(r.Body, &got)
 		json.Unmarshal([]byte(tervisSample), &want)
 		free := map[string]bool{}
 		for i := 0; i < 2; i++ {
@@ -102,7 +104,7 @@ func TestTervisSampleJSON(t *testing.T) {
 				free[fmt.Sprintf("[%d].%s", i, k)] = true
 			}
 		}
-		sameShape(t, "", got, want, free)
+		testserver.SameShape(t, "", got, want, free)
 		date := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}\+00:00$`)
 		for _, p := range got {
 			m := p.(map[string]any)
@@ -113,14 +115,14 @@ func TestTervisSampleJSON(t *testing.T) {
 		}
 		// text/json and text/html are JSON too.
 		for _, accept := range []string{"text/json", "text/html", "application/json"} {
-			if r := s.tervis("/projects/GetUserProjects/"+meUID, token, "Accept", accept); r.StatusCode != 200 || r.body[0] != '[' {
-				t.Errorf("Accept %s: %d %.20s", accept, r.StatusCode, r.body)
+			if r := tervis(s, "/projects/GetUserProjects/"+meUID, token, "Accept", accept); r.StatusCode != 200 || r.Body[0] != '[' {
+				t.Errorf("Accept %s: %d %.20s", accept, r.StatusCode, r.Body)
 			}
 		}
 		// A project with nothing in ext.tervis: nulls, false and 0.
-		s.create(token, `{"name":"bare"}`)
+		s.Create(token, `{"name":"bare"}`)
 		var all []map[string]any
-		s.tervis("/projects/GetUserProjects/"+meUID, token).json(t, &all)
+		tervis(s, "/projects/GetUserProjects/"+meUID, token).JSON(t, &all)
 		bare := all[2]
 		if bare["Product"] != nil || bare["Stamps"] != nil || bare["BackgroundId"] != nil || bare["ExpiryDate"] != nil ||
 			bare["IsCSREditing"] != false || bare["Status"] != float64(0) || bare["ArtboardFlatImage"] != nil || len(bare) != 50 {
@@ -157,23 +159,23 @@ func (e xmlElement) child(name string) xmlElement {
 }
 
 func TestTervisSampleXML(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		token := s.user("ann", false)
-		meUID := s.uid(token)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		token := s.User("ann", false)
+		meUID := s.UID(token)
 		loadTervisSample(t, s, token)
 		for _, accept := range []string{"application/xml", "text/xml"} {
-			r := s.tervis("/projects/GetUserProjects/"+meUID, token, "Accept", accept)
+			r := tervis(s, "/projects/GetUserProjects/"+meUID, token, "Accept", accept)
 			if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), accept) {
 				t.Fatalf("%s: %d %s", accept, r.StatusCode, r.Header.Get("Content-Type"))
 			}
-			if bytes.HasPrefix(r.body, []byte("<?xml")) || bytes.HasPrefix(r.body, []byte("\xef\xbb\xbf")) {
+			if bytes.HasPrefix(r.Body, []byte("<?xml")) || bytes.HasPrefix(r.Body, []byte("\xef\xbb\xbf")) {
 				t.Error("an XML declaration or a BOM")
 			}
-			if !bytes.HasPrefix(r.body, []byte(`<ArrayOfProject xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/Tervis.Customizer.Models">`)) {
-				t.Errorf("root: %.200s", r.body)
+			if !bytes.HasPrefix(r.Body, []byte(`<ArrayOfProject xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/Tervis.Customizer.Models">`)) {
+				t.Errorf("root: %.200s", r.Body)
 			}
 			var root xmlElement
-			if err := xml.Unmarshal(r.body, &root); err != nil {
+			if err := xml.Unmarshal(r.Body, &root); err != nil {
 				t.Fatal(err)
 			}
 			if root.XMLName.Local != "ArrayOfProject" || root.XMLName.Space != "http://schemas.datacontract.org/2004/07/Tervis.Customizer.Models" || len(root.Children) != 2 {
@@ -223,61 +225,61 @@ func TestTervisSampleXML(t *testing.T) {
 			}
 		}
 		// A bare project: nulls as i:nil.
-		s.create(token, `{"name":"bare"}`)
-		r := s.tervis("/projects/GetUserProjects/"+meUID, token, "Accept", "application/xml")
+		s.Create(token, `{"name":"bare"}`)
+		r := tervis(s, "/projects/GetUserProjects/"+meUID, token, "Accept", "application/xml")
 		var root xmlElement
-		xml.Unmarshal(r.body, &root)
+		xml.Unmarshal(r.Body, &root)
 		bare := root.Children[2]
 		if !bare.child("Product").isNil() || !bare.child("Stamps").isNil() || !bare.child("GuestUserId").isNil() || bare.child("Status").Text != "0" {
-			t.Errorf("bare project in XML: %.300s", r.body)
+			t.Errorf("bare project in XML: %.300s", r.Body)
 		}
 	})
 }
 
 func TestTervisRoutesAndErrors(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ann := s.user("ann", false)
-		bob := s.user("bob", false)
-		ada := s.user("ada", true)
-		meUID := s.uid(ann)
-		s.create(ann, `{"name":"Mug","ext":{"tervis":{"Status":5}}}`)
-		s.create(ann, `{"name":"Mug","ext":{"tervis":{"Status":2}}}`)
-		s.create(ann, `{"name":"Cup","ext":{"tervis":{"Status":5}}}`)
-		s.create(bob, `{"name":"Mug","ext":{"tervis":{"Status":5}}}`)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
+		bob := s.User("bob", false)
+		ada := s.User("ada", true)
+		meUID := s.UID(ann)
+		s.Create(ann, `{"name":"Mug","ext":{"tervis":{"Status":5}}}`)
+		s.Create(ann, `{"name":"Mug","ext":{"tervis":{"Status":2}}}`)
+		s.Create(ann, `{"name":"Cup","ext":{"tervis":{"Status":5}}}`)
+		s.Create(bob, `{"name":"Mug","ext":{"tervis":{"Status":5}}}`)
 		var list []map[string]any
-		s.tervis("/projects/5/name/Mug", ann).json(t, &list)
+		tervis(s, "/projects/5/name/Mug", ann).JSON(t, &list)
 		if len(list) != 1 || list[0]["Name"] != "Mug" || list[0]["Status"] != float64(5) {
 			t.Fatalf("by status and name: %v", list)
 		}
-		s.tervis("/projects/0/name/Mug", ann).json(t, &list)
+		tervis(s, "/projects/0/name/Mug", ann).JSON(t, &list)
 		if len(list) != 0 {
 			t.Fatalf("status 0: %v", list)
 		}
-		s.tervis("/projects/GetUserProjects/"+meUID, ada).json(t, &list)
+		tervis(s, "/projects/GetUserProjects/"+meUID, ada).JSON(t, &list)
 		if len(list) != 3 {
 			t.Fatalf("an admin reads ann's: %d", len(list))
 		}
-		httpError := func(r *response, status int, message, detail string) {
+		httpError := func(r *testserver.Response, status int, message, detail string) {
 			t.Helper()
 			var e map[string]string
-			r.json(t, &e)
+			r.JSON(t, &e)
 			if r.StatusCode != status || e["Message"] != message || !strings.Contains(e["MessageDetail"], detail) {
-				t.Fatalf("got %d %s, want %d %q", r.StatusCode, r.body, status, message)
+				t.Fatalf("got %d %s, want %d %q", r.StatusCode, r.Body, status, message)
 			}
 		}
-		httpError(s.tervis("/projects/GetUserProjects/"+meUID, bob), 403, "Authorization has been denied for this request.", "")
-		httpError(s.tervis("/projects/GetUserProjects/"+meUID, ""), 401, "Authorization has been denied for this request.", "")
-		httpError(s.tervis("/projects/GetUserProjects/"+meUID, "pd_nope"), 401, "Authorization has been denied for this request.", "")
-		httpError(s.tervis("/projects/GetUserProjects/not-a-guid", ann), 400, "The request is invalid.", "'userID'")
-		httpError(s.tervis("/projects/five/name/Mug", ann), 400, "The request is invalid.", "'status'")
-		httpError(s.tervis("/projects/nothing/here", ann), 404, "No HTTP resource was found that matches the request URI '"+s.base+"/projects/nothing/here'.", "")
-		r := s.tervis("/projects/GetUserProjects/not-a-guid", ann, "Accept", "application/xml")
-		if r.StatusCode != 400 || !bytes.HasPrefix(r.body, []byte("<Error><Message>The request is invalid.</Message><MessageDetail>")) {
-			t.Fatalf("xml error: %d %s", r.StatusCode, r.body)
+		httpError(tervis(s, "/projects/GetUserProjects/"+meUID, bob), 403, "Authorization has been denied for this request.", "")
+		httpError(tervis(s, "/projects/GetUserProjects/"+meUID, ""), 401, "Authorization has been denied for this request.", "")
+		httpError(tervis(s, "/projects/GetUserProjects/"+meUID, "pd_nope"), 401, "Authorization has been denied for this request.", "")
+		httpError(tervis(s, "/projects/GetUserProjects/not-a-guid", ann), 400, "The request is invalid.", "'userID'")
+		httpError(tervis(s, "/projects/five/name/Mug", ann), 400, "The request is invalid.", "'status'")
+		httpError(tervis(s, "/projects/nothing/here", ann), 404, "No HTTP resource was found that matches the request URI '"+s.Base+"/projects/nothing/here'.", "")
+		r := tervis(s, "/projects/GetUserProjects/not-a-guid", ann, "Accept", "application/xml")
+		if r.StatusCode != 400 || !bytes.HasPrefix(r.Body, []byte("<Error><Message>The request is invalid.</Message><MessageDetail>")) {
+			t.Fatalf("xml error: %d %s", r.StatusCode, r.Body)
 		}
-		r = s.tervis("/projects/GetUserProjects/"+meUID, "", "Accept", "text/xml")
-		if r.StatusCode != 401 || string(r.body) != "<Error><Message>Authorization has been denied for this request.</Message></Error>" {
-			t.Fatalf("xml 401: %d %s", r.StatusCode, r.body)
+		r = tervis(s, "/projects/GetUserProjects/"+meUID, "", "Accept", "text/xml")
+		if r.StatusCode != 401 || string(r.Body) != "<Error><Message>Authorization has been denied for this request.</Message></Error>" {
+			t.Fatalf("xml 401: %d %s", r.StatusCode, r.Body)
 		}
 		// ext.tervis is checked against the model on native writes.
 		for field, ext := range map[string]string{
@@ -292,7 +294,7 @@ func TestTervisRoutesAndErrors(t *testing.T) {
 			"ext.tervis.IsCSREditing":              `{"IsCSREditing":null}`,
 			"ext.tervis.ARAsset.Colour":            `{"ARAsset":{"Colour":1}}`,
 		} {
-			s.do("POST", "/api/projects", ann, `{"name":"x","ext":{"tervis":`+ext+`}}`).wantProblem(t, 400, field)
+			s.Do("POST", "/api/projects", ann, `{"name":"x","ext":{"tervis":`+ext+`}}`).WantProblem(t, 400, field)
 		}
 	})
 }
@@ -301,14 +303,14 @@ func TestTervisRoutesAndErrors(t *testing.T) {
 // and compares the process's peak heap while each streams: it must not grow with the size.
 func TestTervisCollectionStreams(t *testing.T) {
 	dsn := testdb.Flavours[0].New(t)
-	s := startServer(t, dsn)
-	db := openStore(t, dsn)
+	s := testserver.Start(t, dsn)
+	db := testserver.OpenStore(t, dsn)
 	peaks := map[int]uint64{}
 	for _, n := range []int{1000, 100_000} {
 		login := fmt.Sprintf("user%d", n)
-		token := s.user(login, false)
-		meUID := s.uid(token)
-		loadProjects(t, db, n, func(i int) *projectd.Project {
+		token := s.User(login, false)
+		meUID := s.UID(token)
+		testserver.LoadProjects(t, db, n, func(i int) *projectd.Project {
 			return &projectd.Project{Name: fmt.Sprintf("tumbler %d", i), Owner: &projectd.User{Login: login},
 				Ext: json.RawMessage(`{"tervis":{"Status":1,"SiteCode":"TRV"}}`)}
 		})
@@ -317,7 +319,7 @@ func TestTervisCollectionStreams(t *testing.T) {
 			if accept == "application/xml" {
 				suffix = "</Project></ArrayOfProject>"
 			}
-			peak, size := streamPeak(t, s.base+"/projects/GetUserProjects/"+meUID, []string{"Authorization", "Bearer " + token, "Accept", accept}, suffix)
+			peak, size := testserver.StreamPeak(t, s.Base+"/projects/GetUserProjects/"+meUID, []string{"Authorization", "Bearer " + token, "Accept", accept}, suffix)
 			peaks[n] = max(peaks[n], peak)
 			t.Logf("%d projects as %s: %d bytes answered, peak heap growth %d KiB", n, accept, size, peak>>10)
 		}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 
 	"projectd/api"
 	"projectd/compat"
-	"projectd/compat/surfaces"
 	"projectd/httpserver"
 	"projectd/sqlstore"
 )
@@ -49,7 +48,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	demo := fs.Bool("demo", false, "load demo data and print curl lines for every surface")
 	rateLimit := fs.Int("rate-limit", 6000, "requests a minute per user on the Yandex Tasks surface (0: no limit)")
 	var mounted []mountedSurface
-	for _, s := range surfaces.All {
+	for _, s := range e.surfaces {
 		mounted = append(mounted, mountedSurface{s, s.Flags(fs)})
 	}
 	if err := parse(fs, args); err != nil {
@@ -81,7 +80,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		base = "http://" + ln.Addr().String()
 	}
 	if *demo {
-		if err := loadDemo(ctx, store, base, e.stdout); err != nil {
+		if err := loadDemo(ctx, store, e.surfaces, base, e.stdout); err != nil {
 			ln.Close()
 			return fmt.Errorf("demo data: %w", err)
 		}

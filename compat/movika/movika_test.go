@@ -1,4 +1,4 @@
-package main
+package movika_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"projectd/internal/testdb"
+	"projectd/internal/testserver"
 )
 
 // movikaSeedResponse is the seed's example (the public page of GET /studio-pro/my).
@@ -27,41 +28,41 @@ const movikaSeedResponse = `{"data": [{"id": 90280470, "title": "Excepteur in do
 
 // movikaClient is what a Studio Pro client sends: its app key, the API version, a token.
 type movikaClient struct {
-	s      *server
+	s      *testserver.Server
 	appKey string
 	token  string
 }
 
-func (c movikaClient) do(method, path, body string, headers ...string) *response {
-	c.s.t.Helper()
+func (c movikaClient) do(method, path, body string, headers ...string) *testserver.Response {
+	c.s.T.Helper()
 	all := []string{"Api-Key", c.appKey, "Api-Version", "2.0"}
 	if c.token != "" {
 		all = append(all, "Authorization", "Bearer "+c.token)
 	}
-	return c.s.do(method, path, "", body, append(all, headers...)...)
+	return c.s.Do(method, path, "", body, append(all, headers...)...)
 }
 
 var movikaTimestamp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
-func (r *response) movikaError(t *testing.T, status, code int, service string) {
+func movikaError(t *testing.T, r *testserver.Response, status, code int, service string) {
 	t.Helper()
 	var e struct {
 		Error, Message, Path, Timestamp, Service string
 		Status, Code                             int
 	}
-	r.json(t, &e)
+	r.JSON(t, &e)
 	if r.StatusCode != status || e.Status != status || e.Code != code || e.Service != service || e.Error != http.StatusText(status) ||
 		e.Message == "" || e.Path != r.Request.URL.Path || !movikaTimestamp.MatchString(e.Timestamp) {
-		t.Fatalf("got %d %s, want %d code %d service %s", r.StatusCode, r.body, status, code, service)
+		t.Fatalf("got %d %s, want %d code %d service %s", r.StatusCode, r.Body, status, code, service)
 	}
 }
 
-func newMovika(t *testing.T, s *server, login string) movikaClient {
+func newMovika(t *testing.T, s *testserver.Server, login string) movikaClient {
 	t.Helper()
-	s.cli("user", "create", "--login", login, "--email", login+"@example.com", "--first-name", "in exercitation",
+	s.CLI("user", "create", "--login", login, "--email", login+"@example.com", "--first-name", "in exercitation",
 		"--last-name", "aliquip ea proident incididunt magna", "--avatar-url", "https://xQDCFiinfapoXThcqKnNCi.dcgT6uL+EfF-xinSaSRM+qo9IAMlwKyNm8T8lVHlzy+M+8.")
-	return movikaClient{s: s, appKey: strings.TrimSpace(s.cli("appkey", "create", "--name", "studio "+login)),
-		token: strings.TrimSpace(s.cli("token", "create", "--login", login))}
+	return movikaClient{s: s, appKey: strings.TrimSpace(s.CLI("appkey", "create", "--name", "studio "+login)),
+		token: strings.TrimSpace(s.CLI("token", "create", "--login", login))}
 }
 
 const movikaSeedExt = `"ext":{"movika":{"cover":"http://BGHzcKuudfOLjUePkBUtyyVIoVR.cizaogwQLrTo.-hcCeEpqa.MKGzG+2fNhnz6OqWgr0OLgFae8tZp",
@@ -70,27 +71,27 @@ const movikaSeedExt = `"ext":{"movika":{"cover":"http://BGHzcKuudfOLjUePkBUtyyVI
 	"keywords":"consectetur commodo laborum eu","deployStatus":3,"lastDeployType":0,"deployedTo":[1,2],"modified":false}}`
 
 func TestMovikaSeedExample(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
 		c := newMovika(t, s, "ut-dolore")
 		for i := 0; i < 21; i++ { // 21, so that page 1 of 20 has a next page, as in the example
-			s.create(c.token, `{"name":"Excepteur in dolor",`+movikaSeedExt+`}`)
+			s.Create(c.token, `{"name":"Excepteur in dolor",`+movikaSeedExt+`}`)
 		}
 		r := c.do("GET", "/studio-pro/my", "")
 		var got, want map[string]any
-		r.json(t, &got)
+		r.JSON(t, &got)
 		json.Unmarshal([]byte(movikaSeedResponse), &want)
 		got["data"] = got["data"].([]any)[:1]
-		sameShape(t, "", got, want, map[string]bool{".data[0].id": true, ".data[0].author.id": true, ".data[0].author.login": true,
+		testserver.SameShape(t, "", got, want, map[string]bool{".data[0].id": true, ".data[0].author.id": true, ".data[0].author.login": true,
 			".data[0].created": true, ".data[0].updated": true, ".data[0].updatedBy": true})
 		var page struct {
 			Data []json.RawMessage `json:"data"`
 		}
-		r.json(t, &page)
+		r.JSON(t, &page)
 		var seed struct {
 			Data []json.RawMessage `json:"data"`
 		}
 		json.Unmarshal([]byte(movikaSeedResponse), &seed)
-		if g, w := fmt.Sprint(orderedKeys(t, page.Data[0])), fmt.Sprint(orderedKeys(t, seed.Data[0])); g != w {
+		if g, w := fmt.Sprint(testserver.OrderedKeys(t, page.Data[0])), fmt.Sprint(testserver.OrderedKeys(t, seed.Data[0])); g != w {
 			t.Errorf("key order\n got %s\nwant %s", g, w)
 		}
 		item := got["data"].([]any)[0].(map[string]any)
@@ -99,15 +100,15 @@ func TestMovikaSeedExample(t *testing.T) {
 			t.Errorf("mapped fields: %v", item)
 		}
 		// Defaults for a project with no ext.movika.
-		p := s.create(c.token, `{"name":"bare"}`)
+		p := s.Create(c.token, `{"name":"bare"}`)
 		var bare map[string]any
-		c.do("GET", fmt.Sprintf("/studio-pro/%d", p.ID), "").json(t, &bare)
+		c.do("GET", fmt.Sprintf("/studio-pro/%d", p.ID), "").JSON(t, &bare)
 		if bare["cover"] != nil || bare["keywords"] != "" || bare["buildStatus"] != float64(0) || fmt.Sprint(bare["deployedTo"]) != "[]" ||
 			bare["modified"] != false || !regexp.MustCompile(`^[A-Za-z0-9]{20}$`).MatchString(bare["projectName"].(string)) {
 			t.Errorf("defaults: %v", bare)
 		}
 		var again map[string]any
-		c.do("GET", fmt.Sprintf("/studio-pro/%d", p.ID), "").json(t, &again)
+		c.do("GET", fmt.Sprintf("/studio-pro/%d", p.ID), "").JSON(t, &again)
 		if again["projectName"] != bare["projectName"] {
 			t.Error("the derived projectName changes")
 		}
@@ -115,13 +116,13 @@ func TestMovikaSeedExample(t *testing.T) {
 }
 
 func TestMovikaPaging(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
 		c := newMovika(t, s, "ann")
 		other := newMovika(t, s, "bob")
 		for i := 0; i < 45; i++ {
-			s.create(c.token, fmt.Sprintf(`{"name":"p%d"}`, i))
+			s.Create(c.token, fmt.Sprintf(`{"name":"p%d"}`, i))
 		}
-		s.create(other.token, `{"name":"bob's"}`)
+		s.Create(other.token, `{"name":"bob's"}`)
 		type pageJSON struct {
 			Data []struct {
 				ID    int64  `json:"id"`
@@ -135,9 +136,9 @@ func TestMovikaPaging(t *testing.T) {
 		for {
 			var p pageJSON
 			r := c.do("GET", "/studio-pro/my"+query, "")
-			r.json(t, &p)
+			r.JSON(t, &p)
 			if r.StatusCode != 200 {
-				t.Fatalf("%s: %d %s", query, r.StatusCode, r.body)
+				t.Fatalf("%s: %d %s", query, r.StatusCode, r.Body)
 			}
 			pages = append(pages, p)
 			for _, d := range p.Data {
@@ -164,12 +165,12 @@ func TestMovikaPaging(t *testing.T) {
 			t.Errorf("not newest first: %s", pages[0].Data[0].Title)
 		}
 		var back pageJSON
-		c.do("GET", "/studio-pro/my?limit=20&before=2", "").json(t, &back)
+		c.do("GET", "/studio-pro/my?limit=20&before=2", "").JSON(t, &back)
 		if fmt.Sprint(back) != fmt.Sprint(pages[1]) {
 			t.Error("before=2 is not page 2")
 		}
 		var past pageJSON
-		c.do("GET", "/studio-pro/my?limit=20&after=9", "").json(t, &past)
+		c.do("GET", "/studio-pro/my?limit=20&after=9", "").JSON(t, &past)
 		if len(past.Data) != 0 || fmt.Sprint(past.Paging) != "map[before:8]" {
 			t.Errorf("past the end: %+v", past)
 		}
@@ -177,39 +178,39 @@ func TestMovikaPaging(t *testing.T) {
 }
 
 func TestMovikaErrors(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
 		c := newMovika(t, s, "ann")
 		bob := newMovika(t, s, "bob")
 		cat := newMovika(t, s, "cat")
-		s.cli("workspace", "create", "--name", "team", "--owner", "ann", "--member", "bob")
-		teamProject := s.create(c.token, `{"name":"team","workspace":"team"}`)
-		private := s.create(c.token, `{"name":"private"}`)
-		c.do("GET", "/studio-pro/my", "", "Api-Key", "").movikaError(t, 401, 16000, "studio-pro")
-		c.do("GET", "/studio-pro/my", "", "Api-Key", "ak_unknown").movikaError(t, 401, 16000, "studio-pro")
-		c.do("GET", "/studio-pro/my", "", "Api-Version", "1.0").movikaError(t, 400, 16000, "studio-pro")
-		c.do("GET", "/studio-pro/my", "", "Authorization", "").movikaError(t, 401, 16000, "studio-pro")
-		c.do("GET", "/studio-pro/my", "", "Authorization", "Bearer pd_unknown").movikaError(t, 401, 16000, "studio-pro")
+		s.CLI("workspace", "create", "--name", "team", "--owner", "ann", "--member", "bob")
+		teamProject := s.Create(c.token, `{"name":"team","workspace":"team"}`)
+		private := s.Create(c.token, `{"name":"private"}`)
+		movikaError(t, c.do("GET", "/studio-pro/my", "", "Api-Key", ""), 401, 16000, "studio-pro")
+		movikaError(t, c.do("GET", "/studio-pro/my", "", "Api-Key", "ak_unknown"), 401, 16000, "studio-pro")
+		movikaError(t, c.do("GET", "/studio-pro/my", "", "Api-Version", "1.0"), 400, 16000, "studio-pro")
+		movikaError(t, c.do("GET", "/studio-pro/my", "", "Authorization", ""), 401, 16000, "studio-pro")
+		movikaError(t, c.do("GET", "/studio-pro/my", "", "Authorization", "Bearer pd_unknown"), 401, 16000, "studio-pro")
 		if r := c.do("GET", "/studio-pro/my", "", "Api-Version", ""); r.StatusCode != 400 {
 			t.Errorf("an empty Api-Version: %d", r.StatusCode)
 		}
 		noVersion := movikaClient{s: s, appKey: c.appKey, token: c.token}
-		if r := s.do("GET", "/studio-pro/my", "", "", "Api-Key", noVersion.appKey, "Authorization", "Bearer "+c.token); r.StatusCode != 200 {
+		if r := s.Do("GET", "/studio-pro/my", "", "", "Api-Key", noVersion.appKey, "Authorization", "Bearer "+c.token); r.StatusCode != 200 {
 			t.Errorf("no Api-Version means 2.0: %d", r.StatusCode)
 		}
 		for _, q := range []string{"limit=-1", "limit=0", "limit=101", "limit=x", "after=0", "after=x", "before=-2", "after=2&before=1", "page=2", "limit=1&limit=2"} {
-			c.do("GET", "/studio-pro/my?"+q, "").movikaError(t, 400, 16000, "studio-pro")
+			movikaError(t, c.do("GET", "/studio-pro/my?"+q, ""), 400, 16000, "studio-pro")
 		}
-		c.do("GET", fmt.Sprintf("/studio-pro/%d", private.ID), "", "Authorization", "Bearer "+bob.token).movikaError(t, 404, 16003, "studio-pro")
-		c.do("GET", fmt.Sprintf("/studio-pro/%d", teamProject.ID), "", "Authorization", "Bearer "+bob.token).movikaError(t, 403, 16001, "studio-pro")
-		c.do("GET", fmt.Sprintf("/studio-pro/%d", teamProject.ID), "", "Authorization", "Bearer "+cat.token).movikaError(t, 404, 16003, "studio-pro")
-		c.do("GET", "/studio-pro/999999", "").movikaError(t, 404, 16003, "studio-pro")
-		c.do("GET", "/studio-pro/abc", "").movikaError(t, 404, 16003, "studio-pro")
+		movikaError(t, c.do("GET", fmt.Sprintf("/studio-pro/%d", private.ID), "", "Authorization", "Bearer "+bob.token), 404, 16003, "studio-pro")
+		movikaError(t, c.do("GET", fmt.Sprintf("/studio-pro/%d", teamProject.ID), "", "Authorization", "Bearer "+bob.token), 403, 16001, "studio-pro")
+		movikaError(t, c.do("GET", fmt.Sprintf("/studio-pro/%d", teamProject.ID), "", "Authorization", "Bearer "+cat.token), 404, 16003, "studio-pro")
+		movikaError(t, c.do("GET", "/studio-pro/999999", ""), 404, 16003, "studio-pro")
+		movikaError(t, c.do("GET", "/studio-pro/abc", ""), 404, 16003, "studio-pro")
 		if r := c.do("GET", fmt.Sprintf("/studio-pro/%d", teamProject.ID), ""); r.StatusCode != 200 {
 			t.Fatalf("the author: %d", r.StatusCode)
 		}
 		// bob's list holds only what bob authored, not the team's projects.
 		var mine struct{ Data []any }
-		bob.do("GET", "/studio-pro/my", "").json(t, &mine)
+		bob.do("GET", "/studio-pro/my", "").JSON(t, &mine)
 		if len(mine.Data) != 0 {
 			t.Errorf("bob lists %d projects he did not author", len(mine.Data))
 		}
@@ -219,18 +220,18 @@ func TestMovikaErrors(t *testing.T) {
 			"modified": `{"modified":"no"}`, "lastDeployType": `{"lastDeployType":1.5}`, "colour": `{"colour":1}`,
 			"lastBuildStatus": `{"lastBuildStatus":1e0}`, "deployStatus": `{"deployStatus":"2"}`,
 		} {
-			s.do("POST", "/api/projects", c.token, `{"name":"x","ext":{"movika":`+ext+`}}`).wantProblem(t, 400, "ext.movika."+field)
+			s.Do("POST", "/api/projects", c.token, `{"name":"x","ext":{"movika":`+ext+`}}`).WantProblem(t, 400, "ext.movika."+field)
 		}
 	})
 }
 
 func TestMovikaAccounts(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
 		c := newMovika(t, s, "ann")
-		s.create(c.token, `{"name":"mine"}`)
+		s.Create(c.token, `{"name":"mine"}`)
 		var ann struct{ ID int64 }
-		s.do("GET", "/api/me", c.token, "").json(t, &struct{ User any }{&ann})
-		code := strings.TrimSpace(s.cli("authcode", "create", "--login", "ann"))
+		s.Do("GET", "/api/me", c.token, "").JSON(t, &struct{ User any }{&ann})
+		code := strings.TrimSpace(s.CLI("authcode", "create", "--login", "ann"))
 		anon := movikaClient{s: s, appKey: c.appKey}
 		r := anon.do("POST", "/accounts/identity/session", `{"auth_code":"`+code+`"}`)
 		var sess struct {
@@ -238,22 +239,22 @@ func TestMovikaAccounts(t *testing.T) {
 			RefreshToken string `json:"refreshToken"`
 			UID          int64  `json:"uid"`
 		}
-		r.json(t, &sess)
+		r.JSON(t, &sess)
 		if r.StatusCode != 200 || sess.AccessToken == "" || sess.RefreshToken == "" || sess.UID != ann.ID {
-			t.Fatalf("session: %d %s", r.StatusCode, r.body)
+			t.Fatalf("session: %d %s", r.StatusCode, r.Body)
 		}
 		viaSession := movikaClient{s: s, appKey: c.appKey, token: sess.AccessToken}
 		var mine struct{ Data []any }
-		viaSession.do("GET", "/studio-pro/my", "").json(t, &mine)
+		viaSession.do("GET", "/studio-pro/my", "").JSON(t, &mine)
 		if len(mine.Data) != 1 {
 			t.Fatalf("the session's token lists %d", len(mine.Data))
 		}
 		// A code works once.
-		anon.do("POST", "/accounts/identity/session", `{"auth_code":"`+code+`"}`).movikaError(t, 401, 1000, "accounts")
-		anon.do("POST", "/accounts/identity/session", `{"auth_code":"ac_unknown"}`).movikaError(t, 401, 1000, "accounts")
-		anon.do("POST", "/accounts/identity/session", `{}`).movikaError(t, 400, 1000, "accounts")
-		anon.do("POST", "/accounts/identity/session", `{"auth_code":"x","extra":1}`).movikaError(t, 400, 1000, "accounts")
-		anon.do("POST", "/accounts/identity/session", `{"auth_code":"`+code+`"}`, "Api-Key", "ak_unknown").movikaError(t, 401, 1000, "accounts")
+		movikaError(t, anon.do("POST", "/accounts/identity/session", `{"auth_code":"`+code+`"}`), 401, 1000, "accounts")
+		movikaError(t, anon.do("POST", "/accounts/identity/session", `{"auth_code":"ac_unknown"}`), 401, 1000, "accounts")
+		movikaError(t, anon.do("POST", "/accounts/identity/session", `{}`), 400, 1000, "accounts")
+		movikaError(t, anon.do("POST", "/accounts/identity/session", `{"auth_code":"x","extra":1}`), 400, 1000, "accounts")
+		movikaError(t, anon.do("POST", "/accounts/identity/session", `{"auth_code":"`+code+`"}`, "Api-Key", "ak_unknown"), 401, 1000, "accounts")
 		// Refresh rotates both credentials.
 		r = anon.do("POST", "/accounts/token", `{"grantType":"session","refreshToken":"`+sess.RefreshToken+`"}`)
 		var next struct {
@@ -261,25 +262,25 @@ func TestMovikaAccounts(t *testing.T) {
 			RefreshToken string `json:"refreshToken"`
 			UID          int64  `json:"uid"`
 		}
-		r.json(t, &next)
+		r.JSON(t, &next)
 		if r.StatusCode != 200 || next.AccessToken == sess.AccessToken || next.RefreshToken == sess.RefreshToken || next.UID != ann.ID {
-			t.Fatalf("refresh: %d %s", r.StatusCode, r.body)
+			t.Fatalf("refresh: %d %s", r.StatusCode, r.Body)
 		}
-		viaSession.do("GET", "/studio-pro/my", "").movikaError(t, 401, 16000, "studio-pro")
-		anon.do("POST", "/accounts/token", `{"grantType":"session","refreshToken":"`+sess.RefreshToken+`"}`).movikaError(t, 401, 1000, "accounts")
-		anon.do("POST", "/accounts/token", `{"grantType":"password","refreshToken":"`+next.RefreshToken+`"}`).movikaError(t, 400, 1000, "accounts")
+		movikaError(t, viaSession.do("GET", "/studio-pro/my", ""), 401, 16000, "studio-pro")
+		movikaError(t, anon.do("POST", "/accounts/token", `{"grantType":"session","refreshToken":"`+sess.RefreshToken+`"}`), 401, 1000, "accounts")
+		movikaError(t, anon.do("POST", "/accounts/token", `{"grantType":"password","refreshToken":"`+next.RefreshToken+`"}`), 400, 1000, "accounts")
 		if r := (movikaClient{s: s, appKey: c.appKey, token: next.AccessToken}).do("GET", "/studio-pro/my", ""); r.StatusCode != 200 {
 			t.Fatalf("the refreshed token: %d", r.StatusCode)
 		}
 		// The native API issues codes for the caller.
-		r = s.do("POST", "/api/authcodes", c.token, "")
+		r = s.Do("POST", "/api/authcodes", c.token, "")
 		var issued struct {
 			AuthCode  string    `json:"auth_code"`
 			ExpiresAt time.Time `json:"expires_at"`
 		}
-		r.json(t, &issued)
+		r.JSON(t, &issued)
 		if r.StatusCode != 201 || time.Until(issued.ExpiresAt) > 11*time.Minute || time.Until(issued.ExpiresAt) < 9*time.Minute {
-			t.Fatalf("native auth code: %d %s", r.StatusCode, r.body)
+			t.Fatalf("native auth code: %d %s", r.StatusCode, r.Body)
 		}
 		if r := anon.do("POST", "/accounts/identity/session", `{"auth_code":"`+issued.AuthCode+`"}`); r.StatusCode != 200 {
 			t.Fatalf("exchange a native code: %d", r.StatusCode)
@@ -288,10 +289,10 @@ func TestMovikaAccounts(t *testing.T) {
 }
 
 func TestMovikaDemoLine(t *testing.T) {
-	s := startServer(t, testdb.Flavours[0].New(t), "--demo")
-	m := regexp.MustCompile(`curl -s -H 'Authorization: Bearer (\S+)' -H 'Api-Key: (\S+)' -H 'Api-Version: 2.0' '(\S+/studio-pro/my\S*)'`).FindStringSubmatch(s.stdout.String())
+	s := testserver.Start(t, testdb.Flavours[0].New(t), "--demo")
+	m := regexp.MustCompile(`curl -s -H 'Authorization: Bearer (\S+)' -H 'Api-Key: (\S+)' -H 'Api-Version: 2.0' '(\S+/studio-pro/my\S*)'`).FindStringSubmatch(s.Stdout.String())
 	if m == nil {
-		t.Fatalf("no Movika curl line in:\n%s", s.stdout.String())
+		t.Fatalf("no Movika curl line in:\n%s", s.Stdout.String())
 	}
 	req, _ := http.NewRequest("GET", m[3], nil)
 	req.Header.Set("Authorization", "Bearer "+m[1])

@@ -1,16 +1,19 @@
-package main
+package yatasks_test
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
-	"projectd/internal/testdb"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"projectd/internal/cli"
+	"projectd/internal/testdb"
+	"projectd/internal/testserver"
 )
 
 // tolokaSeedProject is the project of the seed's example response
@@ -55,17 +58,17 @@ const tolokaSeedResponse = `{"items": [{"id": "83859", "public_name": "Elephant 
   "status": "ACTIVE", "created": "2022-01-22T07:50:14.210"}], "has_more": true}`
 
 // tolokaRequest sends a request with Authorization: OAuth, as the seed's curl lines do.
-func (s *server) toloka(method, path, token, body string) *response {
-	s.t.Helper()
+func toloka(s *testserver.Server, method, path, token, body string) *testserver.Response {
+	s.T.Helper()
 	var headers []string
 	if token != "" {
 		headers = []string{"Authorization", "OAuth " + token}
 	}
-	return s.do(method, path, "", body, headers...)
+	return s.Do(method, path, "", body, headers...)
 }
 
 // tolokaError checks an error answer of the surface and returns its payload.
-func (r *response) tolokaError(t *testing.T, status int, code string) map[string]struct{ Code, Message string } {
+func tolokaError(t *testing.T, r *testserver.Response, status int, code string) map[string]struct{ Code, Message string } {
 	t.Helper()
 	var e struct {
 		RequestID string                                    `json:"request_id"`
@@ -73,99 +76,36 @@ func (r *response) tolokaError(t *testing.T, status int, code string) map[string
 		Message   string                                    `json:"message"`
 		Payload   map[string]struct{ Code, Message string } `json:"payload"`
 	}
-	r.json(t, &e)
+	r.JSON(t, &e)
 	if r.StatusCode != status || e.Code != code || e.Message == "" || e.RequestID == "" {
-		t.Fatalf("got %d %s, want %d %s", r.StatusCode, r.body, status, code)
+		t.Fatalf("got %d %s, want %d %s", r.StatusCode, r.Body, status, code)
 	}
 	return e.Payload
 }
 
-// orderedKeys returns the keys of a JSON object in document order.
-func orderedKeys(t *testing.T, raw json.RawMessage) []string {
-	t.Helper()
-	d := json.NewDecoder(strings.NewReader(string(raw)))
-	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("not an object: %s", raw)
-	}
-	var keys []string
-	for d.More() {
-		tok, _ := d.Token()
-		keys = append(keys, tok.(string))
-		var skip json.RawMessage
-		d.Decode(&skip)
-	}
-	return keys
-}
-
-// sameShape compares two JSON values key by key and type by type (values too, unless a
-// key is in free, whose values the server chooses).
-func sameShape(t *testing.T, path string, got, want any, free map[string]bool) {
-	t.Helper()
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			t.Errorf("%s: got %T, want an object", path, got)
-			return
-		}
-		for k := range w {
-			if _, ok := g[k]; !ok {
-				t.Errorf("%s.%s is missing", path, k)
-			}
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok {
-				t.Errorf("%s.%s is extra", path, k)
-			}
-		}
-		for k, wv := range w {
-			if free[path+"."+k] {
-				if fmt.Sprintf("%T", g[k]) != fmt.Sprintf("%T", wv) {
-					t.Errorf("%s.%s: got %T, want %T", path, k, g[k], wv)
-				}
-				continue
-			}
-			sameShape(t, path+"."+k, g[k], wv, free)
-		}
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			t.Errorf("%s: got %v, want %d items", path, got, len(w))
-			return
-		}
-		for i := range w {
-			sameShape(t, fmt.Sprintf("%s[%d]", path, i), g[i], w[i], free)
-		}
-	default:
-		if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", want) || got != want {
-			t.Errorf("%s: got %#v, want %#v", path, got, want)
-		}
-	}
-}
-
 func TestTolokaSeedExample(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ann := s.user("ann", false)
-		r := s.toloka("POST", "/api/v1/projects", ann, tolokaSeedProject)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
+		r := toloka(s, "POST", "/api/v1/projects", ann, tolokaSeedProject)
 		if r.StatusCode != http.StatusCreated {
-			t.Fatalf("create: %d %s", r.StatusCode, r.body)
+			t.Fatalf("create: %d %s", r.StatusCode, r.Body)
 		}
-		s.toloka("POST", "/api/v1/projects", ann, tolokaSeedProject) // a second, so has_more is true
-		r = s.toloka("GET", "/api/v1/projects?sort=id&limit=1", ann, "")
+		toloka(s, "POST", "/api/v1/projects", ann, tolokaSeedProject) // a second, so has_more is true
+		r = toloka(s, "GET", "/api/v1/projects?sort=id&limit=1", ann, "")
 		var got, want map[string]any
-		r.json(t, &got)
+		r.JSON(t, &got)
 		json.Unmarshal([]byte(tolokaSeedResponse), &want)
-		sameShape(t, "", got, want, map[string]bool{".items[0].id": true, ".items[0].owner.id": true, ".items[0].created": true})
+		testserver.SameShape(t, "", got, want, map[string]bool{".items[0].id": true, ".items[0].owner.id": true, ".items[0].created": true})
 		// Keys in the seed's order, and the server's values in the seed's formats.
 		var page struct {
 			Items []json.RawMessage `json:"items"`
 		}
-		r.json(t, &page)
+		r.JSON(t, &page)
 		var seedPage struct {
 			Items []json.RawMessage `json:"items"`
 		}
 		json.Unmarshal([]byte(tolokaSeedResponse), &seedPage)
-		if g, w := orderedKeys(t, page.Items[0]), orderedKeys(t, seedPage.Items[0]); !slices.Equal(g, w) {
+		if g, w := testserver.OrderedKeys(t, page.Items[0]), testserver.OrderedKeys(t, seedPage.Items[0]); !slices.Equal(g, w) {
 			t.Errorf("key order\n got %v\nwant %v", g, w)
 		}
 		item := got["items"].([]any)[0].(map[string]any)
@@ -175,13 +115,13 @@ func TestTolokaSeedExample(t *testing.T) {
 			t.Errorf("id, owner.id or created in the wrong format: %v", item)
 		}
 		// Another user sees the owner as not themselves.
-		ada := s.user("ada", true)
+		ada := s.User("ada", true)
 		var adaPage struct {
 			Items []struct {
 				Owner struct{ Myself bool } `json:"owner"`
 			} `json:"items"`
 		}
-		s.toloka("GET", "/api/v1/projects", ada, "").json(t, &adaPage)
+		toloka(s, "GET", "/api/v1/projects", ada, "").JSON(t, &adaPage)
 		if len(adaPage.Items) != 2 || adaPage.Items[0].Owner.Myself {
 			t.Errorf("admin view: %+v", adaPage)
 		}
@@ -191,20 +131,20 @@ func TestTolokaSeedExample(t *testing.T) {
 				Items   []any `json:"items"`
 				HasMore bool  `json:"has_more"`
 			}
-			r := s.toloka("GET", "/api/v1/projects"+q, ann, "")
-			r.json(t, &p)
+			r := toloka(s, "GET", "/api/v1/projects"+q, ann, "")
+			r.JSON(t, &p)
 			if r.StatusCode != 200 || len(p.Items) != 2 || p.HasMore {
-				t.Errorf("%s: %d %s", q, r.StatusCode, r.body)
+				t.Errorf("%s: %d %s", q, r.StatusCode, r.Body)
 			}
 		}
 	})
 }
 
 func TestTolokaListParameters(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ann := s.user("ann", false)
-		bob := s.user("bob", false)
-		ada := s.user("ada", true)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
+		bob := s.User("bob", false)
+		ada := s.User("ada", true)
 		type proj struct {
 			ID             string `json:"id"`
 			PublicName     string `json:"public_name"`
@@ -224,10 +164,10 @@ func TestTolokaListParameters(t *testing.T) {
 			body := fmt.Sprintf(`{"public_name":"p%c","public_description":"d","private_comment":"c%d","task_spec":{"input_spec":{},"output_spec":{}},"assignments_issuing_type":"AUTOMATED"}`, 'a'+(11-i), i%4)
 			var p proj
 			time.Sleep(2 * time.Millisecond) // distinct creation times, to the millisecond shown
-			s.toloka("POST", "/api/v1/projects", token, body).json(t, &p)
+			toloka(s, "POST", "/api/v1/projects", token, body).JSON(t, &p)
 			if i%4 == 1 {
-				if r := s.toloka("POST", "/api/v1/projects/"+p.ID+"/archive", token, ""); r.StatusCode != 202 {
-					t.Fatalf("archive: %d %s", r.StatusCode, r.body)
+				if r := toloka(s, "POST", "/api/v1/projects/"+p.ID+"/archive", token, ""); r.StatusCode != 202 {
+					t.Fatalf("archive: %d %s", r.StatusCode, r.Body)
 				}
 				p.Status = "ARCHIVED"
 			}
@@ -289,8 +229,8 @@ func TestTolokaListParameters(t *testing.T) {
 				Items   []proj `json:"items"`
 				HasMore bool   `json:"has_more"`
 			}
-			r := s.toloka("GET", "/api/v1/projects?"+tc.query, ada, "")
-			r.json(t, &page)
+			r := toloka(s, "GET", "/api/v1/projects?"+tc.query, ada, "")
+			r.JSON(t, &page)
 			want := ids(tc.want)
 			if r.StatusCode != 200 || !slices.Equal(ids(page.Items), want) {
 				t.Errorf("%s: %d got %v, want %v", tc.query, r.StatusCode, ids(page.Items), want)
@@ -303,10 +243,10 @@ func TestTolokaListParameters(t *testing.T) {
 }
 
 func TestTolokaPagingLoop(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ada := s.user("ada", true)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ada := s.User("ada", true)
 		var out strings.Builder
-		if err := run(t.Context(), []string{"seed", "--users", "20", "--workspaces", "3", "--projects", "3000"}, s.getenv, nil, &out, &out); err != nil {
+		if err := cli.Run(t.Context(), []string{"seed", "--users", "20", "--workspaces", "3", "--projects", "3000"}, s.Getenv, nil, &out, &out); err != nil {
 			t.Fatal(err)
 		}
 		// As toloka-kit pages: sort=id, then id_gt=<last id> until has_more is false, with
@@ -325,7 +265,7 @@ func TestTolokaPagingLoop(t *testing.T) {
 					} `json:"items"`
 					HasMore bool `json:"has_more"`
 				}
-				s.toloka("GET", "/api/v1/projects?"+q, ada, "").json(t, &page)
+				toloka(s, "GET", "/api/v1/projects?"+q, ada, "").JSON(t, &page)
 				pages++
 				for _, p := range page.Items {
 					if seen[p.ID] {
@@ -350,19 +290,19 @@ func TestTolokaPagingLoop(t *testing.T) {
 }
 
 func TestTolokaErrors(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ann := s.user("ann", false)
-		bob := s.user("bob", false)
-		s.cli("workspace", "create", "--name", "team", "--owner", "ann", "--member", "bob")
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
+		bob := s.User("bob", false)
+		s.CLI("workspace", "create", "--name", "team", "--owner", "ann", "--member", "bob")
 		var p struct {
 			ID string `json:"id"`
 		}
-		s.toloka("POST", "/api/v1/projects", ann, tolokaSeedProject).json(t, &p)
+		toloka(s, "POST", "/api/v1/projects", ann, tolokaSeedProject).JSON(t, &p)
 		// Authentication.
-		s.toloka("GET", "/api/v1/projects", "", "").tolokaError(t, 401, "AUTHENTICATION_ERROR")
-		s.toloka("GET", "/api/v1/projects", "pd_unknown", "").tolokaError(t, 401, "AUTHENTICATION_ERROR")
+		tolokaError(t, toloka(s, "GET", "/api/v1/projects", "", ""), 401, "AUTHENTICATION_ERROR")
+		tolokaError(t, toloka(s, "GET", "/api/v1/projects", "pd_unknown", ""), 401, "AUTHENTICATION_ERROR")
 		for _, scheme := range []string{"ApiKey ", "Bearer "} {
-			if r := s.do("GET", "/api/v1/projects", "", "", "Authorization", scheme+ann); r.StatusCode != 200 {
+			if r := s.Do("GET", "/api/v1/projects", "", "", "Authorization", scheme+ann); r.StatusCode != 200 {
 				t.Fatalf("%s: %d", scheme, r.StatusCode)
 			}
 		}
@@ -389,7 +329,7 @@ func TestTolokaErrors(t *testing.T) {
 			{"colour=red", "colour", "UNKNOWN_FIELD"},
 			{"limit=5&limit=6", "limit", "INVALID_VALUE"},
 		} {
-			payload := s.toloka("GET", "/api/v1/projects?"+tc.query, ann, "").tolokaError(t, 400, "VALIDATION_ERROR")
+			payload := tolokaError(t, toloka(s, "GET", "/api/v1/projects?"+tc.query, ann, ""), 400, "VALIDATION_ERROR")
 			if payload[tc.field].Code != tc.code || payload[tc.field].Message == "" {
 				t.Errorf("%s: payload %+v, want %s %s", tc.query, payload, tc.field, tc.code)
 			}
@@ -416,75 +356,75 @@ func TestTolokaErrors(t *testing.T) {
 			{`{"public_name":`, "body", "INVALID_VALUE"},
 			{`[]`, "body", "INVALID_VALUE"},
 		} {
-			payload := s.toloka("POST", "/api/v1/projects", ann, tc.body).tolokaError(t, 400, "VALIDATION_ERROR")
+			payload := tolokaError(t, toloka(s, "POST", "/api/v1/projects", ann, tc.body), 400, "VALIDATION_ERROR")
 			if payload[tc.field].Code != tc.code {
 				t.Errorf("%s: payload %+v, want %s %s", tc.body, payload, tc.field, tc.code)
 			}
 		}
 		// Read-only fields are ignored, not rejected, as toloka-kit sends them back.
-		r := s.toloka("POST", "/api/v1/projects", ann, `{`+valid+`,"id":"1","owner":{"id":"x","myself":false},"status":"ARCHIVED","created":"2020-01-01T00:00:00"}`)
+		r := toloka(s, "POST", "/api/v1/projects", ann, `{`+valid+`,"id":"1","owner":{"id":"x","myself":false},"status":"ARCHIVED","created":"2020-01-01T00:00:00"}`)
 		var created struct {
 			ID     string `json:"id"`
 			Status string `json:"status"`
 		}
-		r.json(t, &created)
+		r.JSON(t, &created)
 		if r.StatusCode != 201 || created.Status != "ACTIVE" || created.ID == "1" {
-			t.Fatalf("create with read-only fields: %d %s", r.StatusCode, r.body)
+			t.Fatalf("create with read-only fields: %d %s", r.StatusCode, r.Body)
 		}
-		r = s.do("POST", "/api/v1/projects", "", "{"+valid+"}", "Authorization", "OAuth "+ann, "Content-Type", "text/plain")
-		r.tolokaError(t, 415, "UNSUPPORTED_MEDIA_TYPE")
+		r = s.Do("POST", "/api/v1/projects", "", "{"+valid+"}", "Authorization", "OAuth "+ann, "Content-Type", "text/plain")
+		tolokaError(t, r, 415, "UNSUPPORTED_MEDIA_TYPE")
 		// Not found, forbidden, conflicts.
 		for _, id := range []string{"999999", "abc", "0", "-1"} {
-			s.toloka("GET", "/api/v1/projects/"+id, ann, "").tolokaError(t, 404, "DOES_NOT_EXIST")
+			tolokaError(t, toloka(s, "GET", "/api/v1/projects/"+id, ann, ""), 404, "DOES_NOT_EXIST")
 		}
-		s.toloka("GET", "/api/v1/projects/"+p.ID, s.user("cat", false), "").tolokaError(t, 404, "DOES_NOT_EXIST")
+		tolokaError(t, toloka(s, "GET", "/api/v1/projects/"+p.ID, s.User("cat", false), ""), 404, "DOES_NOT_EXIST")
 		var moved struct {
 			Workspace *string `json:"workspace"`
 		}
-		s.do("PATCH", "/api/projects/"+p.ID, ann, `{"workspace":"team"}`).json(t, &moved)
-		if r := s.toloka("GET", "/api/v1/projects/"+p.ID, bob, ""); r.StatusCode != 200 {
+		s.Do("PATCH", "/api/projects/"+p.ID, ann, `{"workspace":"team"}`).JSON(t, &moved)
+		if r := toloka(s, "GET", "/api/v1/projects/"+p.ID, bob, ""); r.StatusCode != 200 {
 			t.Fatalf("bob, a workspace member, cannot see the project: %d", r.StatusCode)
 		}
-		s.toloka("PUT", "/api/v1/projects/"+p.ID, bob, "{"+valid+"}").tolokaError(t, 403, "ACCESS_DENIED")
-		s.toloka("POST", "/api/v1/projects/"+p.ID+"/archive", bob, "").tolokaError(t, 403, "ACCESS_DENIED")
+		tolokaError(t, toloka(s, "PUT", "/api/v1/projects/"+p.ID, bob, "{"+valid+"}"), 403, "ACCESS_DENIED")
+		tolokaError(t, toloka(s, "POST", "/api/v1/projects/"+p.ID+"/archive", bob, ""), 403, "ACCESS_DENIED")
 		// Replace: fields left out are removed, the rest replaced.
-		r = s.toloka("PUT", "/api/v1/projects/"+p.ID, ann, `{`+valid+`,"private_comment":"new"}`)
+		r = toloka(s, "PUT", "/api/v1/projects/"+p.ID, ann, `{`+valid+`,"private_comment":"new"}`)
 		var replaced map[string]any
-		r.json(t, &replaced)
+		r.JSON(t, &replaced)
 		if r.StatusCode != 200 || replaced["public_name"] != "x" || replaced["private_comment"] != "new" || replaced["quality_control"] != nil {
-			t.Fatalf("replace: %d %s", r.StatusCode, r.body)
+			t.Fatalf("replace: %d %s", r.StatusCode, r.Body)
 		}
-		r = s.toloka("POST", "/api/v1/projects/"+p.ID+"/archive", ann, "")
+		r = toloka(s, "POST", "/api/v1/projects/"+p.ID+"/archive", ann, "")
 		var op map[string]any
-		r.json(t, &op)
+		r.JSON(t, &op)
 		if r.StatusCode != 202 || op["type"] != "PROJECT.ARCHIVE" || op["status"] != "SUCCESS" || op["progress"] != float64(100) ||
 			op["parameters"].(map[string]any)["project_id"] != p.ID {
-			t.Fatalf("archive: %d %s", r.StatusCode, r.body)
+			t.Fatalf("archive: %d %s", r.StatusCode, r.Body)
 		}
-		s.toloka("POST", "/api/v1/projects/"+p.ID+"/archive", ann, "").tolokaError(t, 409, "INAPPROPRIATE_STATUS")
+		tolokaError(t, toloka(s, "POST", "/api/v1/projects/"+p.ID+"/archive", ann, ""), 409, "INAPPROPRIATE_STATUS")
 		var again map[string]any
-		s.toloka("GET", "/api/v1/operations/"+op["id"].(string), ann, "").json(t, &again)
+		toloka(s, "GET", "/api/v1/operations/"+op["id"].(string), ann, "").JSON(t, &again)
 		if fmt.Sprint(again) != fmt.Sprint(op) {
 			t.Fatalf("operation read back as %v, want %v", again, op)
 		}
-		s.toloka("GET", "/api/v1/operations/"+op["id"].(string), bob, "").tolokaError(t, 404, "DOES_NOT_EXIST")
+		tolokaError(t, toloka(s, "GET", "/api/v1/operations/"+op["id"].(string), bob, ""), 404, "DOES_NOT_EXIST")
 		var archived struct{ Status string }
-		s.toloka("GET", "/api/v1/projects/"+p.ID, ann, "").json(t, &archived)
+		toloka(s, "GET", "/api/v1/projects/"+p.ID, ann, "").JSON(t, &archived)
 		if archived.Status != "ARCHIVED" {
 			t.Fatalf("status after archive: %s", archived.Status)
 		}
 		// ext.tasks is checked on native writes too.
-		s.do("POST", "/api/projects", ann, `{"name":"x","ext":{"tasks":{"max_active_assignments_count":"many"}}}`).
-			wantProblem(t, 400, "ext.tasks.max_active_assignments_count")
-		s.do("POST", "/api/projects", ann, `{"name":"x","ext":{"tasks":{"colour":1}}}`).wantProblem(t, 400, "ext.tasks.colour")
+		s.Do("POST", "/api/projects", ann, `{"name":"x","ext":{"tasks":{"max_active_assignments_count":"many"}}}`).
+			WantProblem(t, 400, "ext.tasks.max_active_assignments_count")
+		s.Do("POST", "/api/projects", ann, `{"name":"x","ext":{"tasks":{"colour":1}}}`).WantProblem(t, 400, "ext.tasks.colour")
 	})
 }
 
 func TestTolokaDemoLine(t *testing.T) {
-	s := startServer(t, testdb.Flavours[0].New(t), "--demo")
-	m := regexp.MustCompile(`curl -s -H 'Authorization: OAuth (\S+)' '(\S+/api/v1/projects\S*)'`).FindStringSubmatch(s.stdout.String())
+	s := testserver.Start(t, testdb.Flavours[0].New(t), "--demo")
+	m := regexp.MustCompile(`curl -s -H 'Authorization: OAuth (\S+)' '(\S+/api/v1/projects\S*)'`).FindStringSubmatch(s.Stdout.String())
 	if m == nil {
-		t.Fatalf("no Toloka curl line in:\n%s", s.stdout.String())
+		t.Fatalf("no Toloka curl line in:\n%s", s.Stdout.String())
 	}
 	req, _ := http.NewRequest("GET", m[2], nil)
 	req.Header.Set("Authorization", "OAuth "+m[1])
@@ -512,24 +452,24 @@ func TestTolokaDemoLine(t *testing.T) {
 }
 
 func TestTolokaRateLimit(t *testing.T) {
-	s := startServer(t, testdb.Flavours[0].New(t), "--rate-limit", "3")
-	ann, bob := s.user("ann", false), s.user("bob", false)
+	s := testserver.Start(t, testdb.Flavours[0].New(t), "--rate-limit", "3")
+	ann, bob := s.User("ann", false), s.User("bob", false)
 	for i := 0; i < 3; i++ {
-		if r := s.toloka("GET", "/api/v1/projects", ann, ""); r.StatusCode != 200 {
+		if r := toloka(s, "GET", "/api/v1/projects", ann, ""); r.StatusCode != 200 {
 			t.Fatalf("request %d: %d", i+1, r.StatusCode)
 		}
 	}
-	r := s.toloka("GET", "/api/v1/projects", ann, "")
+	r := toloka(s, "GET", "/api/v1/projects", ann, "")
 	var e struct {
 		RequestID string            `json:"request_id"`
 		Code      string            `json:"code"`
 		Payload   map[string]string `json:"payload"`
 	}
-	r.json(t, &e)
+	r.JSON(t, &e)
 	if r.StatusCode != 429 || e.Code != "TOO_MANY_REQUESTS" || e.RequestID == "" || e.Payload["interval"] != "MIN" || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("got %d %s, Retry-After %q", r.StatusCode, r.body, r.Header.Get("Retry-After"))
+		t.Fatalf("got %d %s, Retry-After %q", r.StatusCode, r.Body, r.Header.Get("Retry-After"))
 	}
-	if r := s.toloka("GET", "/api/v1/projects", bob, ""); r.StatusCode != 200 {
+	if r := toloka(s, "GET", "/api/v1/projects", bob, ""); r.StatusCode != 200 {
 		t.Fatalf("another user was limited: %d", r.StatusCode)
 	}
 }

@@ -1,8 +1,10 @@
-package main
+package tervis_test
 
 import (
 	"strings"
 	"testing"
+
+	"projectd/internal/testserver"
 )
 
 // What clients of an ASP.NET Web API send, replayed: routes in any letter case and with
@@ -10,10 +12,10 @@ import (
 // without dashes (Guid binding takes them), and the Accept headers of .NET's HttpClient,
 // axios and browsers.
 func TestTervisClientReplay(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		ann := s.user("ann", false)
-		uid := s.uid(ann)
-		s.create(ann, `{"name":"Tumbler","ext":{"tervis":{"Status":5}}}`)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
+		uid := s.UID(ann)
+		s.Create(ann, `{"name":"Tumbler","ext":{"tervis":{"Status":5}}}`)
 		bare := strings.ReplaceAll(uid, "-", "")
 		for _, path := range []string{
 			"/projects/GetUserProjects/" + uid,
@@ -26,9 +28,9 @@ func TestTervisClientReplay(t *testing.T) {
 			"/projects/5/name/Tumbler",
 			"/Projects/5/Name/Tumbler/",
 		} {
-			r := s.tervis(path, ann)
-			if r.StatusCode != 200 || !strings.Contains(string(r.body), `"Name":"Tumbler"`) {
-				t.Errorf("%s: %d %.200s", path, r.StatusCode, r.body)
+			r := tervis(s, path, ann)
+			if r.StatusCode != 200 || !strings.Contains(string(r.Body), `"Name":"Tumbler"`) {
+				t.Errorf("%s: %d %.200s", path, r.StatusCode, r.Body)
 			}
 		}
 		for accept, want := range map[string]string{
@@ -44,19 +46,19 @@ func TestTervisClientReplay(t *testing.T) {
 			if accept != "" {
 				headers = []string{"Accept", accept}
 			}
-			r := s.tervis("/projects/GetUserProjects/"+uid, ann, headers...)
+			r := tervis(s, "/projects/GetUserProjects/"+uid, ann, headers...)
 			if got := r.Header.Get("Content-Type"); !strings.HasPrefix(got, want) {
 				t.Errorf("Accept %q: %s, want %s", accept, got, want)
 			}
 		}
 		// Another method on a route is Web API's 405; another path its 404.
-		r := s.do("POST", "/Projects/GetUserProjects/"+uid, ann, "")
-		if r.StatusCode != 405 || r.Header.Get("Allow") != "GET" || !strings.Contains(string(r.body), "does not support http method 'POST'") {
-			t.Errorf("POST: %d %q %s", r.StatusCode, r.Header.Get("Allow"), r.body)
+		r := s.Do("POST", "/Projects/GetUserProjects/"+uid, ann, "")
+		if r.StatusCode != 405 || r.Header.Get("Allow") != "GET" || !strings.Contains(string(r.Body), "does not support http method 'POST'") {
+			t.Errorf("POST: %d %q %s", r.StatusCode, r.Header.Get("Allow"), r.Body)
 		}
-		r = s.tervis("/Projects/GetUserProjects/"+uid+"/more", ann)
-		if r.StatusCode != 404 || !strings.Contains(string(r.body), "No HTTP resource was found") {
-			t.Errorf("deeper path: %d %s", r.StatusCode, r.body)
+		r = tervis(s, "/Projects/GetUserProjects/"+uid+"/more", ann)
+		if r.StatusCode != 404 || !strings.Contains(string(r.Body), "No HTTP resource was found") {
+			t.Errorf("deeper path: %d %s", r.StatusCode, r.Body)
 		}
 	})
 }

@@ -1,17 +1,12 @@
-package main
+package ncpmaiu_test
 
 import (
 	"context"
 	"crypto"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +14,7 @@ import (
 
 	"projectd"
 	"projectd/internal/testdb"
-	"projectd/sqlstore"
+	"projectd/internal/testserver"
 )
 
 // ncpSeedResponse is the seed's example (the public page of the workspace project list).
@@ -32,18 +27,18 @@ const ncpSeedResponse = `{"code": "0", "message": "success", "result": {"project
 // ncpSigner signs requests with NAVER's own Go SDK signer, as its clients do: the
 // timestamp is the clock's millisecond, so requests in one millisecond share it.
 type ncpSigner struct {
-	s                 *server
+	s                 *testserver.Server
 	accessKey, secret string
 	skew              time.Duration // how far the signer's clock is off
 }
 
-func newSigner(t *testing.T, s *server, login string) ncpSigner {
+func newSigner(t *testing.T, s *testserver.Server, login string) ncpSigner {
 	t.Helper()
 	var k struct {
 		AccessKey string `json:"access_key"`
 		SecretKey string `json:"secret_key"`
 	}
-	if err := json.Unmarshal([]byte(s.cli("key", "create", "--login", login)), &k); err != nil {
+	if err := json.Unmarshal([]byte(s.CLI("key", "create", "--login", login)), &k); err != nil {
 		t.Fatal(err)
 	}
 	return ncpSigner{s: s, accessKey: k.AccessKey, secret: k.SecretKey}
@@ -51,9 +46,9 @@ func newSigner(t *testing.T, s *server, login string) ncpSigner {
 
 func (g ncpSigner) headers(method, uri string) []string {
 	ts := strconv.FormatInt(time.Now().Add(g.skew).UnixMilli(), 10)
-	sig, err := ncphmac.NewSigner(g.secret, crypto.SHA256).Sign(method, g.s.base+uri, g.accessKey, ts)
+	sig, err := ncphmac.NewSigner(g.secret, crypto.SHA256).Sign(method, g.s.Base+uri, g.accessKey, ts)
 	if err != nil {
-		g.s.t.Fatal(err)
+		g.s.T.Fatal(err)
 	}
 	return []string{"x-ncp-apigw-timestamp", ts, "x-ncp-iam-access-key", g.accessKey,
 		"x-ncp-apigw-signature-v2", sig, "Content-Type", "application/json"}
@@ -63,63 +58,63 @@ func (g ncpSigner) headers(method, uri string) []string {
 func (g ncpSigner) workspace(t *testing.T, name string) string {
 	t.Helper()
 	if r := g.do("POST", "/api/v1/workspaces", `{"workspaceName":"`+name+`"}`); r.StatusCode != 200 {
-		t.Fatalf("create workspace %s: %d %s", name, r.StatusCode, r.body)
+		t.Fatalf("create workspace %s: %d %s", name, r.StatusCode, r.Body)
 	}
 	return "/api/v1/workspaces/" + name + "/projects"
 }
 
-func (g ncpSigner) do(method, uri, body string, extra ...string) *response {
-	g.s.t.Helper()
-	return g.s.do(method, uri, "", body, append(g.headers(method, uri), extra...)...)
+func (g ncpSigner) do(method, uri, body string, extra ...string) *testserver.Response {
+	g.s.T.Helper()
+	return g.s.Do(method, uri, "", body, append(g.headers(method, uri), extra...)...)
 }
 
-func (r *response) ncpError(t *testing.T, status int, code string) string {
+func ncpError(t *testing.T, r *testserver.Response, status int, code string) string {
 	t.Helper()
 	var e struct{ Code, Message string }
-	r.json(t, &e)
+	r.JSON(t, &e)
 	if r.StatusCode != status || e.Code != code || e.Message == "" {
-		t.Fatalf("got %d %s, want %d %s", r.StatusCode, r.body, status, code)
+		t.Fatalf("got %d %s, want %d %s", r.StatusCode, r.Body, status, code)
 	}
 	return e.Message
 }
 
-func (r *response) gatewayError(t *testing.T, code string) {
+func gatewayError(t *testing.T, r *testserver.Response, code string) {
 	t.Helper()
 	var e struct {
 		Error struct{ ErrorCode, Message, Details string } `json:"error"`
 	}
-	r.json(t, &e)
+	r.JSON(t, &e)
 	if r.StatusCode != 401 || e.Error.ErrorCode != code || e.Error.Message == "" || e.Error.Details == "" {
-		t.Fatalf("got %d %s, want 401 gateway %s", r.StatusCode, r.body, code)
+		t.Fatalf("got %d %s, want 401 gateway %s", r.StatusCode, r.Body, code)
 	}
 }
 
 func TestNCPSeedExample(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		s.user("user1", false)
-		s.user("user2", false)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		s.User("user1", false)
+		s.User("user2", false)
 		g1 := newSigner(t, s, "user1")
 		r := g1.do("POST", "/api/v1/workspaces", `{"workspaceName":"my-workspace"}`)
 		var created map[string]any
-		r.json(t, &created)
+		r.JSON(t, &created)
 		result, _ := created["result"].(map[string]any)
 		if r.StatusCode != 200 || created["code"] != "0" || result["workspaceName"] != "my-workspace" || result["createdUserName"] != "user1" ||
 			len(result) != 5 {
-			t.Fatalf("create workspace: %d %s", r.StatusCode, r.body)
+			t.Fatalf("create workspace: %d %s", r.StatusCode, r.Body)
 		}
-		s.do("PUT", "/api/workspaces/my-workspace/members/user2", s.user("owner-token-holder", true), `{"role":"member"}`)
+		s.Do("PUT", "/api/workspaces/my-workspace/members/user2", s.User("owner-token-holder", true), `{"role":"member"}`)
 		g2 := newSigner(t, s, "user2")
 		for _, c := range []struct {
 			g    ncpSigner
 			name string
 		}{{g2, "project_two"}, {g1, "project_three"}} {
 			if r := c.g.do("POST", "/api/v1/workspaces/my-workspace/projects", `{"name":"`+c.name+`"}`); r.StatusCode != 200 {
-				t.Fatalf("create %s: %d %s", c.name, r.StatusCode, r.body)
+				t.Fatalf("create %s: %d %s", c.name, r.StatusCode, r.Body)
 			}
 		}
 		r = g2.do("GET", "/api/v1/workspaces/my-workspace/projects", "")
 		var got, want map[string]any
-		r.json(t, &got)
+		r.JSON(t, &got)
 		json.Unmarshal([]byte(ncpSeedResponse), &want)
 		free := map[string]bool{}
 		for i := 0; i < 3; i++ {
@@ -127,20 +122,20 @@ func TestNCPSeedExample(t *testing.T) {
 				free[fmt.Sprintf(".result.projects[%d].%s", i, k)] = true
 			}
 		}
-		sameShape(t, "", got, want, free)
+		testserver.SameShape(t, "", got, want, free)
 		var page struct {
 			Result struct {
 				Projects []json.RawMessage `json:"projects"`
 			} `json:"result"`
 		}
-		r.json(t, &page)
+		r.JSON(t, &page)
 		var seed struct {
 			Result struct {
 				Projects []json.RawMessage `json:"projects"`
 			} `json:"result"`
 		}
 		json.Unmarshal([]byte(ncpSeedResponse), &seed)
-		if g, w := fmt.Sprint(orderedKeys(t, page.Result.Projects[0])), fmt.Sprint(orderedKeys(t, seed.Result.Projects[0])); g != w {
+		if g, w := fmt.Sprint(testserver.OrderedKeys(t, page.Result.Projects[0])), fmt.Sprint(testserver.OrderedKeys(t, seed.Result.Projects[0])); g != w {
 			t.Errorf("key order %s, want %s", g, w)
 		}
 		projects := got["result"].(map[string]any)["projects"].([]any)
@@ -158,8 +153,8 @@ func TestNCPSeedExample(t *testing.T) {
 }
 
 func TestNCPSignatureRules(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		s.user("ann", false)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		s.User("ann", false)
 		g := newSigner(t, s, "ann")
 		uri := g.workspace(t, "team")
 		set := func(h []string, name, value string) []string {
@@ -189,13 +184,13 @@ func TestNCPSignatureRules(t *testing.T) {
 				if name == "changed query" {
 					path = uri + "?x=2"
 				}
-				s.do("GET", path, "", "", h...).gatewayError(t, "200")
+				gatewayError(t, s.Do("GET", path, "", "", h...), "200")
 			})
 		}
 		for name, skew := range map[string]time.Duration{"stale": -6 * time.Minute, "future": 6 * time.Minute} {
 			skewed := g
 			skewed.skew = skew
-			t.Run(name, func(t *testing.T) { skewed.do("GET", uri, "").gatewayError(t, "200") })
+			t.Run(name, func(t *testing.T) { gatewayError(t, skewed.do("GET", uri, ""), "200") })
 		}
 		// Within the window is fine, and so is the same signature again, as at NAVER's
 		// gateway.
@@ -203,37 +198,37 @@ func TestNCPSignatureRules(t *testing.T) {
 		near.skew = -4 * time.Minute
 		h := near.headers("GET", uri)
 		for i := range 2 {
-			if r := s.do("GET", uri, "", "", h...); r.StatusCode != 200 {
-				t.Fatalf("4 minutes old, use %d: %d %s", i+1, r.StatusCode, r.body)
+			if r := s.Do("GET", uri, "", "", h...); r.StatusCode != 200 {
+				t.Fatalf("4 minutes old, use %d: %d %s", i+1, r.StatusCode, r.Body)
 			}
 		}
 		if r := g.do("GET", uri+"?x=1", ""); r.StatusCode != 200 {
-			t.Fatalf("a signed query: %d %s", r.StatusCode, r.body)
+			t.Fatalf("a signed query: %d %s", r.StatusCode, r.Body)
 		}
-		s.cli("key", "disable", "--access-key", g.accessKey)
-		g.do("GET", uri, "").gatewayError(t, "210")
+		s.CLI("key", "disable", "--access-key", g.accessKey)
+		gatewayError(t, g.do("GET", uri, ""), "210")
 		// A new key from the native API signs for the caller.
 		var k struct {
 			AccessKey string `json:"access_key"`
 			SecretKey string `json:"secret_key"`
 		}
-		s.do("POST", "/api/keys", s.user("bob", false), "").json(t, &k)
+		s.Do("POST", "/api/keys", s.User("bob", false), "").JSON(t, &k)
 		bob := ncpSigner{s: s, accessKey: k.AccessKey, secret: k.SecretKey}
-		bob.do("GET", uri, "").ncpError(t, 403, "10403")
+		ncpError(t, bob.do("GET", uri, ""), 403, "10403")
 	})
 }
 
 func TestNCPRules(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
-		s.user("ann", false)
-		s.user("cat", false)
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		s.User("ann", false)
+		s.User("cat", false)
 		g, cat := newSigner(t, s, "ann"), newSigner(t, s, "cat")
 		g.do("POST", "/api/v1/workspaces", `{"workspaceName":"team"}`)
 		g.do("POST", "/api/v1/workspaces", `{"workspaceName":"other"}`)
 		base := "/api/v1/workspaces/team/projects"
 		for _, body := range []string{`{"name":""}`, `{"name":"` + strings.Repeat("n", 101) + `"}`, `{"name":"a;b"}`, `{"name":"a|b"}`,
 			"{\"name\":\"a`b\"}", `{}`, `{"name":1}`, `{"name":"x","colour":1}`, `not json`} {
-			msg := g.do("POST", base, body).ncpError(t, 400, "10001")
+			msg := ncpError(t, g.do("POST", base, body), 400, "10001")
 			if !strings.HasPrefix(msg, "Invalid Request.") {
 				t.Errorf("%s: message %q", body, msg)
 			}
@@ -244,8 +239,8 @@ func TestNCPRules(t *testing.T) {
 		var made struct {
 			Result struct{ ProjectID int64 } `json:"result"`
 		}
-		g.do("POST", base, `{"name":"ok"}`).json(t, &made)
-		g.do("POST", base, `{"name":"ok"}`).ncpError(t, 409, "10409")
+		g.do("POST", base, `{"name":"ok"}`).JSON(t, &made)
+		ncpError(t, g.do("POST", base, `{"name":"ok"}`), 409, "10409")
 		if r := g.do("POST", "/api/v1/workspaces/other/projects", `{"name":"ok"}`); r.StatusCode != 200 {
 			t.Fatalf("the same name in another workspace: %d", r.StatusCode)
 		}
@@ -253,16 +248,16 @@ func TestNCPRules(t *testing.T) {
 		var one struct {
 			Result struct{ Name string } `json:"result"`
 		}
-		g.do("GET", item, "").json(t, &one)
+		g.do("GET", item, "").JSON(t, &one)
 		if one.Result.Name != "ok" {
 			t.Fatalf("get: %+v", one)
 		}
-		g.do("PATCH", item, `{"name":"default"}`).ncpError(t, 409, "10409")
-		g.do("PATCH", item, `{"name":"x|y"}`).ncpError(t, 400, "10001")
+		ncpError(t, g.do("PATCH", item, `{"name":"default"}`), 409, "10409")
+		ncpError(t, g.do("PATCH", item, `{"name":"x|y"}`), 400, "10001")
 		var renamed struct {
 			Result struct{ Name string } `json:"result"`
 		}
-		g.do("PATCH", item, `{"name":"renamed"}`).json(t, &renamed)
+		g.do("PATCH", item, `{"name":"renamed"}`).JSON(t, &renamed)
 		if renamed.Result.Name != "renamed" {
 			t.Fatalf("rename: %+v", renamed)
 		}
@@ -275,37 +270,37 @@ func TestNCPRules(t *testing.T) {
 				}
 			} `json:"result"`
 		}
-		g.do("GET", base, "").json(t, &list)
+		g.do("GET", base, "").JSON(t, &list)
 		baseItem := fmt.Sprintf("%s/%d", base, list.Result.Projects[0].ProjectID)
 		if !list.Result.Projects[0].IsBaseProject {
 			t.Fatal("the first project is not the base project")
 		}
-		g.do("PATCH", baseItem, `{"name":"mine"}`).ncpError(t, 400, "10001")
-		g.do("DELETE", baseItem, "").ncpError(t, 400, "10001")
+		ncpError(t, g.do("PATCH", baseItem, `{"name":"mine"}`), 400, "10001")
+		ncpError(t, g.do("DELETE", baseItem, ""), 400, "10001")
 		// Membership and existence.
-		cat.do("GET", base, "").ncpError(t, 403, "10403")
-		cat.do("POST", base, `{"name":"sneak"}`).ncpError(t, 403, "10403")
-		cat.do("GET", item, "").ncpError(t, 403, "10403")
-		g.do("GET", "/api/v1/workspaces/nope/projects", "").ncpError(t, 404, "10404")
-		g.do("GET", "/api/v1/workspaces/other/projects/"+strconv.FormatInt(made.Result.ProjectID, 10), "").ncpError(t, 404, "10404")
-		g.do("GET", base+"/999999", "").ncpError(t, 404, "10404")
-		g.do("GET", base+"/abc", "").ncpError(t, 404, "10404")
-		g.do("POST", "/api/v1/workspaces", `{"workspaceName":"team"}`).ncpError(t, 409, "10409")
-		g.do("POST", "/api/v1/workspaces", `{"workspaceName":"No"}`).ncpError(t, 400, "10001")
-		g.do("POST", "/api/v1/workspaces", `{}`).ncpError(t, 400, "10001")
+		ncpError(t, cat.do("GET", base, ""), 403, "10403")
+		ncpError(t, cat.do("POST", base, `{"name":"sneak"}`), 403, "10403")
+		ncpError(t, cat.do("GET", item, ""), 403, "10403")
+		ncpError(t, g.do("GET", "/api/v1/workspaces/nope/projects", ""), 404, "10404")
+		ncpError(t, g.do("GET", "/api/v1/workspaces/other/projects/"+strconv.FormatInt(made.Result.ProjectID, 10), ""), 404, "10404")
+		ncpError(t, g.do("GET", base+"/999999", ""), 404, "10404")
+		ncpError(t, g.do("GET", base+"/abc", ""), 404, "10404")
+		ncpError(t, g.do("POST", "/api/v1/workspaces", `{"workspaceName":"team"}`), 409, "10409")
+		ncpError(t, g.do("POST", "/api/v1/workspaces", `{"workspaceName":"No"}`), 400, "10001")
+		ncpError(t, g.do("POST", "/api/v1/workspaces", `{}`), 400, "10001")
 		var deleted map[string]any
 		r := g.do("DELETE", item, "")
-		r.json(t, &deleted)
+		r.JSON(t, &deleted)
 		if r.StatusCode != 200 || deleted["code"] != "0" || deleted["message"] != "success" || len(deleted) != 2 {
-			t.Fatalf("delete: %d %s", r.StatusCode, r.body)
+			t.Fatalf("delete: %d %s", r.StatusCode, r.Body)
 		}
-		g.do("GET", item, "").ncpError(t, 404, "10404")
+		ncpError(t, g.do("GET", item, ""), 404, "10404")
 		// At most 1,000 projects in a workspace through this surface.
-		db := openStore(t, s.dsn)
+		db := testserver.OpenStore(t, s.DSN)
 		var now struct {
 			Result struct{ TotalCount int } `json:"result"`
 		}
-		g.do("GET", base, "").json(t, &now)
+		g.do("GET", base, "").JSON(t, &now)
 		var fill []*projectd.Project
 		for i := now.Result.TotalCount; i < 1000; i++ {
 			fill = append(fill, &projectd.Project{Name: fmt.Sprintf("fill %d", i), Owner: &projectd.User{Login: "ann"}, Workspace: "team"})
@@ -313,10 +308,10 @@ func TestNCPRules(t *testing.T) {
 		if err := db.ImportProjects(context.Background(), fill); err != nil {
 			t.Fatal(err)
 		}
-		if msg := g.do("POST", base, `{"name":"one too many"}`).ncpError(t, 400, "10001"); !strings.Contains(msg, "1000") {
+		if msg := ncpError(t, g.do("POST", base, `{"name":"one too many"}`), 400, "10001"); !strings.Contains(msg, "1000") {
 			t.Errorf("limit message %q", msg)
 		}
-		s.do("POST", "/api/projects", s.user("ada", true), `{"name":"x","ext":{"maiu":{"isBaseProject":"yes"}}}`).wantProblem(t, 400, "ext.maiu.isBaseProject")
+		s.Do("POST", "/api/projects", s.User("ada", true), `{"name":"x","ext":{"maiu":{"isBaseProject":"yes"}}}`).WantProblem(t, 400, "ext.maiu.isBaseProject")
 	})
 }
 
@@ -324,100 +319,25 @@ func TestNCPRules(t *testing.T) {
 // heap of the process while each answer streams: it must not grow with the count.
 func TestNCPListStreams(t *testing.T) {
 	dsn := testdb.Flavours[0].New(t)
-	s := startServer(t, dsn)
-	s.user("ann", false)
+	s := testserver.Start(t, dsn)
+	s.User("ann", false)
 	g := newSigner(t, s, "ann")
-	db := openStore(t, dsn)
+	db := testserver.OpenStore(t, dsn)
 	peaks := map[int]uint64{}
 	for _, n := range []int{1000, 100_000} {
 		name := fmt.Sprintf("w%d", n)
 		g.do("POST", "/api/v1/workspaces", `{"workspaceName":"`+name+`"}`)
-		loadProjects(t, db, n-1, func(i int) *projectd.Project { // the base project is there already
+		testserver.LoadProjects(t, db, n-1, func(i int) *projectd.Project { // the base project is there already
 			return &projectd.Project{Name: fmt.Sprintf("project %d", i), Owner: &projectd.User{Login: "ann"},
 				Workspace: name, Ext: json.RawMessage(`{"maiu":{"isBaseProject":false}}`)}
 		})
 		uri := "/api/v1/workspaces/" + name + "/projects"
 		var size int64
-		peaks[n], size = streamPeak(t, s.base+uri, g.headers("GET", uri), fmt.Sprintf(`"totalCount":%d}}`, n))
+		peaks[n], size = testserver.StreamPeak(t, s.Base+uri, g.headers("GET", uri), fmt.Sprintf(`"totalCount":%d}}`, n))
 		t.Logf("%d projects: %d bytes answered, peak heap growth %d KiB", n, size, peaks[n]>>10)
 	}
 	// The 100,000 answer is ~20 MB; held in memory it would show here.
 	if peaks[100_000] > peaks[1000]+8<<20 {
 		t.Fatalf("peak heap grew from %d KiB to %d KiB with the number of projects", peaks[1000]>>10, peaks[100_000]>>10)
 	}
-}
-
-// loadProjects bulk-loads n projects made by build straight into the store.
-func loadProjects(t *testing.T, db *sqlstore.DB, n int, build func(i int) *projectd.Project) {
-	t.Helper()
-	made := 0
-	err := db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
-		var batch []*projectd.Project
-		for ; made < n && len(batch) < 10000; made++ {
-			batch = append(batch, build(made))
-		}
-		return batch, nil
-	}, func(int) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// streamPeak fetches url and returns how far the process's heap grew above its level
-// before the request while the answer streamed, and the answer's size. The answer must
-// end with suffix.
-func streamPeak(t *testing.T, url string, headers []string, suffix string) (uint64, int64) {
-	t.Helper()
-	// At the collector's default target: serve's own (serveGCPercent) lets garbage reach
-	// five times the live heap, which a long stream fills whatever it keeps.
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	go func() {
-		var m runtime.MemStats
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-			runtime.ReadMemStats(&m)
-			if m.HeapAlloc > peak.Load() {
-				peak.Store(m.HeapAlloc)
-			}
-		}
-	}()
-	req, _ := http.NewRequest("GET", url, nil)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tail := &tailWriter{}
-	size, _ := io.Copy(tail, resp.Body) // read and drop, keeping only the end
-	resp.Body.Close()
-	close(done)
-	if !strings.HasSuffix(strings.TrimSpace(string(tail.last)), suffix) {
-		t.Fatalf("%s: the answer ends %q, want %q", url, tail.last, suffix)
-	}
-	if peak.Load() < before.HeapAlloc {
-		return 0, size
-	}
-	return peak.Load() - before.HeapAlloc, size
-}
-
-// tailWriter keeps the last bytes written to it.
-type tailWriter struct{ last []byte }
-
-func (w *tailWriter) Write(p []byte) (int, error) {
-	w.last = append(w.last, p...)
-	if len(w.last) > 64 {
-		w.last = w.last[len(w.last)-64:]
-	}
-	return len(p), nil
 }

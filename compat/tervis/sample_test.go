@@ -1,4 +1,4 @@
-package main
+package tervis_test
 
 // tervisSample is the JSON sample of the seed (the ASP.NET help page of GetUserProjects),
 // verbatim: two projects with every nested type.

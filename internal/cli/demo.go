@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 
 	"projectd"
 	"projectd/compat"
-	"projectd/compat/surfaces"
 	"projectd/sqlstore"
 )
 
@@ -17,10 +16,11 @@ var nativeDemoProjects = []projectd.ProjectCreate{
 	{Name: "Archived brochure", Description: "Last year's brochure.", Status: projectd.StatusArchived},
 }
 
-// demoProjects are every project of the demo: each surface's, then the native ones.
-func demoProjects() []projectd.ProjectCreate {
+// DemoProjects are every project serve --demo loads for a list of surfaces: each
+// surface's, then the native ones.
+func DemoProjects(list []compat.Surface) []projectd.ProjectCreate {
 	var all []projectd.ProjectCreate
-	for _, s := range surfaces.All {
+	for _, s := range list {
 		all = append(all, s.Demo.Projects...)
 	}
 	return append(all, nativeDemoProjects...)
@@ -29,10 +29,10 @@ func demoProjects() []projectd.ProjectCreate {
 // loadDemo fills an empty store with demo users, a workspace and projects (a store that
 // has them already keeps them), issues a fresh token for the demo user and prints curl
 // lines that work as printed: the native API's, then each surface's.
-func loadDemo(ctx context.Context, store *sqlstore.DB, base string, out io.Writer) error {
+func loadDemo(ctx context.Context, store *sqlstore.DB, list []compat.Surface, base string, out io.Writer) error {
 	ann, err := store.FindUserByLogin(ctx, "ann")
 	if projectd.ErrorCode(err) == projectd.ENOTFOUND {
-		ann, err = createDemoData(ctx, store)
+		ann, err = createDemoData(ctx, store, DemoProjects(list))
 	}
 	if err != nil {
 		return err
@@ -47,9 +47,9 @@ Token of ann (shown once): %s
 Native API:
   curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/api/projects?limit=5&sort=-created'
   curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/api/me'
-`, len(demoProjects()), token.Secret, base)
+`, len(DemoProjects(list)), token.Secret, base)
 	env := compat.DemoEnv{Store: store, Base: base, User: ann, Token: token.Secret, AsUser: asUser(ctx, ann)}
-	for _, s := range surfaces.All {
+	for _, s := range list {
 		lines, err := s.Demo.Lines(ctx, env)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
@@ -63,7 +63,7 @@ func asUser(ctx context.Context, u *projectd.User) context.Context {
 	return projectd.NewContextWithAuth(ctx, &projectd.Auth{User: u, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}})
 }
 
-func createDemoData(ctx context.Context, store *sqlstore.DB) (*projectd.User, error) {
+func createDemoData(ctx context.Context, store *sqlstore.DB, projects []projectd.ProjectCreate) (*projectd.User, error) {
 	users := []*projectd.User{
 		{Login: "ada", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Role: projectd.RoleAdmin},
 		{Login: "ann", Email: "ann@example.com", FirstName: "Ann", LastName: "Ivanova", AvatarURL: "https://avatars.example.com/ann.png"},
@@ -79,7 +79,7 @@ func createDemoData(ctx context.Context, store *sqlstore.DB) (*projectd.User, er
 	if _, err := store.CreateWorkspace(asAnn, "demo-studio", []projectd.WorkspaceMember{{Login: "bob", Role: projectd.WorkspaceRoleMember}}); err != nil {
 		return nil, err
 	}
-	for _, p := range demoProjects() {
+	for _, p := range projects {
 		if _, err := store.CreateProject(asAnn, &p); err != nil {
 			return nil, fmt.Errorf("project %q: %w", p.Name, err)
 		}

@@ -1,4 +1,4 @@
-package main
+package textking_test
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"projectd/internal/testserver"
 )
 
 // textkingSeedResponse is the seed's example (the TextKing API wiki page on projects).
@@ -33,53 +35,53 @@ const textkingSeedResponse = `{"page": 1, "per_page": 2, "total": 16, "items": [
 "links": [{"rel": "self", "href": "https://api.textking.com/v1/projects?page=1&per_page=2"},
  {"rel": "next", "href": "https://api.textking.com/v1/projects?page=2&per_page=2"}]}`
 
-func (s *server) textking(method, path, token, body string, headers ...string) *response {
-	s.t.Helper()
+func textking(s *testserver.Server, method, path, token, body string, headers ...string) *testserver.Response {
+	s.T.Helper()
 	all := []string{"Accept", "application/json"}
 	if token != "" {
 		all = append(all, "Authorization", "Bearer "+token)
 	}
-	return s.do(method, path, "", body, append(all, headers...)...)
+	return s.Do(method, path, "", body, append(all, headers...)...)
 }
 
-func (r *response) textkingError(t *testing.T, status int, code string) string {
+func textkingError(t *testing.T, r *testserver.Response, status int, code string) string {
 	t.Helper()
 	var e struct {
 		Status  int    `json:"status"`
 		Error   string `json:"error"`
 		Message string `json:"message"`
 	}
-	r.json(t, &e)
+	r.JSON(t, &e)
 	if r.StatusCode != status || e.Status != status || e.Error != code || e.Message == "" {
-		t.Fatalf("got %d %s, want %d %s", r.StatusCode, r.body, status, code)
+		t.Fatalf("got %d %s, want %d %s", r.StatusCode, r.Body, status, code)
 	}
 	return e.Message
 }
 
 // textkingStore fills a store as the issue's check does: 16 prepared projects for one
 // customer, like the seed's, and others of other states and customers.
-func textkingStore(t *testing.T, s *server) (ann, bob string) {
-	ann, bob = s.user("ann", false), s.user("bob", false)
+func textkingStore(t *testing.T, s *testserver.Server) (ann, bob string) {
+	ann, bob = s.User("ann", false), s.User("bob", false)
 	for i := 0; i < 16; i++ {
-		s.create(ann, fmt.Sprintf(`{"name":"Translation %d","ext":{"textking":{"state":"prepared","currency":"EUR","net_price":%d.4,"vat":8,"due_date":"2012-12-%02d","billing_address":"9c6f23b6-167d-4b01-977f-4de799e3abf3"}}}`, i, 400+i, i+1))
+		s.Create(ann, fmt.Sprintf(`{"name":"Translation %d","ext":{"textking":{"state":"prepared","currency":"EUR","net_price":%d.4,"vat":8,"due_date":"2012-12-%02d","billing_address":"9c6f23b6-167d-4b01-977f-4de799e3abf3"}}}`, i, 400+i, i+1))
 	}
 	for _, st := range []string{"running", "finished", "canceled"} {
-		s.create(ann, `{"name":"other","ext":{"textking":{"state":"`+st+`"}}}`)
-		s.create(bob, `{"name":"bob's","ext":{"textking":{"state":"`+st+`"}}}`)
+		s.Create(ann, `{"name":"other","ext":{"textking":{"state":"`+st+`"}}}`)
+		s.Create(bob, `{"name":"bob's","ext":{"textking":{"state":"`+st+`"}}}`)
 	}
-	s.create(bob, `{"name":"bob's prepared","ext":{"textking":{"state":"prepared"}}}`)
+	s.Create(bob, `{"name":"bob's prepared","ext":{"textking":{"state":"prepared"}}}`)
 	return ann, bob
 }
 
 func TestTextKingSeedExample(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
 		ann, _ := textkingStore(t, s)
-		r := s.textking("GET", "/v1/projects?state=prepared&per_page=2", ann, "")
+		r := textking(s, "GET", "/v1/projects?state=prepared&per_page=2", ann, "")
 		if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 			t.Fatalf("%d %s", r.StatusCode, r.Header.Get("Content-Type"))
 		}
 		var got, want map[string]any
-		r.json(t, &got)
+		r.JSON(t, &got)
 		json.Unmarshal([]byte(textkingSeedResponse), &want)
 		free := map[string]bool{}
 		for i := 0; i < 2; i++ {
@@ -91,11 +93,11 @@ func TestTextKingSeedExample(t *testing.T) {
 			}
 		}
 		free[".links[0].href"], free[".links[1].href"] = true, true
-		sameShape(t, "", got, want, free)
+		testserver.SameShape(t, "", got, want, free)
 		// The hrefs are absolute, on this server, in the seed's shape.
 		for _, l := range got["links"].([]any) {
 			href := l.(map[string]any)["href"].(string)
-			if !regexp.MustCompile(`^` + regexp.QuoteMeta(s.base) + `/v1/projects\?page=[12]&per_page=2&state=prepared$`).MatchString(href) {
+			if !regexp.MustCompile(`^` + regexp.QuoteMeta(s.Base) + `/v1/projects\?page=[12]&per_page=2&state=prepared$`).MatchString(href) {
 				t.Errorf("collection link %s", href)
 			}
 		}
@@ -103,7 +105,7 @@ func TestTextKingSeedExample(t *testing.T) {
 		id := item["id"].(string)
 		for _, l := range item["links"].([]any) {
 			href := l.(map[string]any)["href"].(string)
-			if !strings.HasPrefix(href, s.base+"/v1/") || !(strings.Contains(href, id) || strings.Contains(href, "/account/address/")) {
+			if !strings.HasPrefix(href, s.Base+"/v1/") || !(strings.Contains(href, id) || strings.Contains(href, "/account/address/")) {
 				t.Errorf("item link %s", href)
 			}
 		}
@@ -111,11 +113,11 @@ func TestTextKingSeedExample(t *testing.T) {
 			t.Errorf("newest first, fields mapped: %v", item)
 		}
 		// The same collection in XML, read by encoding/xml's tokenizer into the JSON's shape.
-		r = s.textking("GET", "/v1/projects?state=prepared&per_page=2", ann, "", "Accept", "application/xml")
+		r = textking(s, "GET", "/v1/projects?state=prepared&per_page=2", ann, "", "Accept", "application/xml")
 		if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/xml") {
 			t.Fatalf("xml: %d %s", r.StatusCode, r.Header.Get("Content-Type"))
 		}
-		fromXML := xmlToJSON(t, r.body, map[string]bool{"items": true, "links": true})
+		fromXML := xmlToJSON(t, r.Body, map[string]bool{"items": true, "links": true})
 		if fmt.Sprint(fromXML["projects"]) != fmt.Sprint(got) {
 			t.Errorf("XML differs from JSON:\n xml  %v\n json %v", fromXML["projects"], got)
 		}
@@ -185,7 +187,7 @@ func xmlToJSON(t *testing.T, doc []byte, arrays map[string]bool) map[string]any 
 }
 
 func TestTextKingPagesAndLinks(t *testing.T) {
-	s := startServer(t, "sqlite:"+t.TempDir()+"/p.db", "--public-url", "https://api.example.com")
+	s := testserver.Start(t, "sqlite:"+t.TempDir()+"/p.db", "--public-url", "https://api.example.com")
 	ann, _ := textkingStore(t, s)
 	type page struct {
 		Page, PerPage, Total int
@@ -213,8 +215,8 @@ func TestTextKingPagesAndLinks(t *testing.T) {
 		{"state=prepared&per_page=8&page=2", 8, 16, "self=/v1/projects?page=2&per_page=8&state=prepared prev=/v1/projects?page=1&per_page=8&state=prepared"},
 	} {
 		var p page
-		r := s.textking("GET", "/v1/projects?"+tc.query, ann, "")
-		r.json(t, &p)
+		r := textking(s, "GET", "/v1/projects?"+tc.query, ann, "")
+		r.JSON(t, &p)
 		if r.StatusCode != 200 || len(p.Items) != tc.items || p.Total != tc.total || rels(p) != tc.links {
 			t.Errorf("%s: %d, %d items, total %d, links %s", tc.query, r.StatusCode, len(p.Items), p.Total, rels(p))
 		}
@@ -223,7 +225,7 @@ func TestTextKingPagesAndLinks(t *testing.T) {
 	seen := map[string]bool{}
 	for n := 1; n <= 4; n++ {
 		var p page
-		s.textking("GET", fmt.Sprintf("/v1/projects?per_page=5&page=%d", n), ann, "").json(t, &p)
+		textking(s, "GET", fmt.Sprintf("/v1/projects?per_page=5&page=%d", n), ann, "").JSON(t, &p)
 		for _, it := range p.Items {
 			if seen[it.ID] {
 				t.Fatalf("%s twice", it.ID)
@@ -234,101 +236,99 @@ func TestTextKingPagesAndLinks(t *testing.T) {
 	if len(seen) != 19 {
 		t.Fatalf("pages hold %d projects", len(seen))
 	}
-	r := s.textking("GET", "/v1/projects", ann, "", "Accept-Language", "fr;q=0.9, de-DE;q=0.8, en;q=0.5")
+	r := textking(s, "GET", "/v1/projects", ann, "", "Accept-Language", "fr;q=0.9, de-DE;q=0.8, en;q=0.5")
 	if r.Header.Get("Content-Language") != "de" {
 		t.Errorf("Content-Language %q", r.Header.Get("Content-Language"))
 	}
-	if r := s.textking("GET", "/v1/projects", ann, "", "Accept-Language", "en-GB"); r.Header.Get("Content-Language") != "en" {
+	if r := textking(s, "GET", "/v1/projects", ann, "", "Accept-Language", "en-GB"); r.Header.Get("Content-Language") != "en" {
 		t.Errorf("Content-Language %q", r.Header.Get("Content-Language"))
 	}
 }
 
 func TestTextKingWrites(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
 		ann, bob := textkingStore(t, s)
-		r := s.textking("POST", "/v1/projects", ann, `{"name":"New","due_date":"2027-01-15T10:00:00Z","billing_address":"9c6f23b6-167d-4b01-977f-4de799e3abf3","coupon_name":"WELCOME"}`,
-			"Content-Type", "application/json")
+		r := textking(s, "POST", "/v1/projects", ann, `{"name":"New","due_date":"2027-01-15T10:00:00Z","billing_address":"9c6f23b6-167d-4b01-977f-4de799e3abf3","coupon_name":"WELCOME"}`, "Content-Type", "application/json")
 		var p map[string]any
-		r.json(t, &p)
+		r.JSON(t, &p)
 		if r.StatusCode != 201 || p["state"] != "prepared" || p["due_date"] != "2027-01-15T00:00:00" || p["coupon_name"] != "WELCOME" || p["currency"] != "EUR" {
-			t.Fatalf("create: %d %s", r.StatusCode, r.body)
+			t.Fatalf("create: %d %s", r.StatusCode, r.Body)
 		}
 		id := p["id"].(string)
-		if loc := r.Header.Get("Location"); loc != s.base+"/v1/project/"+id || r.Header.Get("Content-Location") != loc {
+		if loc := r.Header.Get("Location"); loc != s.Base+"/v1/project/"+id || r.Header.Get("Content-Location") != loc {
 			t.Fatalf("Location %q, Content-Location %q", loc, r.Header.Get("Content-Location"))
 		}
 		// XML in, XML out.
-		r = s.textking("POST", "/v1/projects", ann, `<?xml version="1.0"?><project xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><name>Über &amp; XML</name><affiliate_id xsi:nil="true"/></project>`,
-			"Content-Type", "application/xml", "Accept", "application/xml")
-		if r.StatusCode != 201 || !bytes.Contains(r.body, []byte("<name>Über &amp; XML</name>")) || !bytes.Contains(r.body, []byte(`<affiliate_id xsi:nil="true"/>`)) {
-			t.Fatalf("xml create: %d %s", r.StatusCode, r.body)
+		r = textking(s, "POST", "/v1/projects", ann, `<?xml version="1.0"?><project xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><name>Über &amp; XML</name><affiliate_id xsi:nil="true"/></project>`, "Content-Type", "application/xml", "Accept", "application/xml")
+		if r.StatusCode != 201 || !bytes.Contains(r.Body, []byte("<name>Über &amp; XML</name>")) || !bytes.Contains(r.Body, []byte(`<affiliate_id xsi:nil="true"/>`)) {
+			t.Fatalf("xml create: %d %s", r.StatusCode, r.Body)
 		}
 		// The state machine.
 		for _, step := range []struct {
 			state  string
 			status int
 		}{{"finished", 409}, {"running", 200}, {"running", 200}, {"prepared", 409}, {"finished", 200}, {"canceled", 409}} {
-			r := s.textking("PUT", "/v1/project/"+id, ann, `{"state":"`+step.state+`"}`, "Content-Type", "application/json")
+			r := textking(s, "PUT", "/v1/project/"+id, ann, `{"state":"`+step.state+`"}`, "Content-Type", "application/json")
 			if r.StatusCode != step.status {
-				t.Fatalf("to %s: %d %s", step.state, r.StatusCode, r.body)
+				t.Fatalf("to %s: %d %s", step.state, r.StatusCode, r.Body)
 			}
 			if step.status == 409 {
-				r.textkingError(t, 409, "conflict")
+				textkingError(t, r, 409, "conflict")
 			}
 		}
-		other := s.create(ann, `{"name":"c"}`)
-		if r := s.textking("PUT", "/v1/project/"+other.UID, ann, `<project><state>canceled</state><name>renamed</name></project>`, "Content-Type", "application/xml"); r.StatusCode != 200 ||
-			!strings.Contains(string(r.body), `"state":"canceled"`) || !strings.Contains(string(r.body), `"name":"renamed"`) {
-			t.Fatalf("cancel: %d %s", r.StatusCode, r.body)
+		other := s.Create(ann, `{"name":"c"}`)
+		if r := textking(s, "PUT", "/v1/project/"+other.UID, ann, `<project><state>canceled</state><name>renamed</name></project>`, "Content-Type", "application/xml"); r.StatusCode != 200 ||
+			!strings.Contains(string(r.Body), `"state":"canceled"`) || !strings.Contains(string(r.Body), `"name":"renamed"`) {
+			t.Fatalf("cancel: %d %s", r.StatusCode, r.Body)
 		}
 		// Read-only fields sent back are ignored; unknown ones are not.
-		if r := s.textking("PUT", "/v1/project/"+other.UID, ann, `{"id":"x","net_price":1,"links":[],"coupon_name":null}`, "Content-Type", "application/json"); r.StatusCode != 200 {
-			t.Fatalf("read-only fields: %d %s", r.StatusCode, r.body)
+		if r := textking(s, "PUT", "/v1/project/"+other.UID, ann, `{"id":"x","net_price":1,"links":[],"coupon_name":null}`, "Content-Type", "application/json"); r.StatusCode != 200 {
+			t.Fatalf("read-only fields: %d %s", r.StatusCode, r.Body)
 		}
-		s.textking("PUT", "/v1/project/"+other.UID, ann, `{"colour":"red"}`, "Content-Type", "application/json").textkingError(t, 400, "invalid_body")
+		textkingError(t, textking(s, "PUT", "/v1/project/"+other.UID, ann, `{"colour":"red"}`, "Content-Type", "application/json"), 400, "invalid_body")
 		// Another customer's project is not found; so is a deleted one.
-		s.textking("GET", "/v1/project/"+id, bob, "").textkingError(t, 404, "not_found")
-		s.textking("PUT", "/v1/project/"+id, bob, `{"name":"x"}`, "Content-Type", "application/json").textkingError(t, 404, "not_found")
-		s.textking("DELETE", "/v1/project/"+id, bob, "").textkingError(t, 404, "not_found")
-		if r := s.textking("DELETE", "/v1/project/"+id, ann, ""); r.StatusCode != 204 {
+		textkingError(t, textking(s, "GET", "/v1/project/"+id, bob, ""), 404, "not_found")
+		textkingError(t, textking(s, "PUT", "/v1/project/"+id, bob, `{"name":"x"}`, "Content-Type", "application/json"), 404, "not_found")
+		textkingError(t, textking(s, "DELETE", "/v1/project/"+id, bob, ""), 404, "not_found")
+		if r := textking(s, "DELETE", "/v1/project/"+id, ann, ""); r.StatusCode != 204 {
 			t.Fatalf("delete: %d", r.StatusCode)
 		}
-		s.textking("GET", "/v1/project/"+id, ann, "").textkingError(t, 404, "not_found")
+		textkingError(t, textking(s, "GET", "/v1/project/"+id, ann, ""), 404, "not_found")
 		// ext.textking is checked on native writes too.
-		s.do("POST", "/api/projects", ann, `{"name":"x","ext":{"textking":{"state":"lost"}}}`).wantProblem(t, 400, "ext.textking.state")
-		s.do("POST", "/api/projects", ann, `{"name":"x","ext":{"textking":{"net_price":"cheap"}}}`).wantProblem(t, 400, "ext.textking.net_price")
-		s.do("POST", "/api/projects", ann, `{"name":"x","ext":{"textking":{"billing_address":"home"}}}`).wantProblem(t, 400, "ext.textking.billing_address")
+		s.Do("POST", "/api/projects", ann, `{"name":"x","ext":{"textking":{"state":"lost"}}}`).WantProblem(t, 400, "ext.textking.state")
+		s.Do("POST", "/api/projects", ann, `{"name":"x","ext":{"textking":{"net_price":"cheap"}}}`).WantProblem(t, 400, "ext.textking.net_price")
+		s.Do("POST", "/api/projects", ann, `{"name":"x","ext":{"textking":{"billing_address":"home"}}}`).WantProblem(t, 400, "ext.textking.billing_address")
 	})
 }
 
 func TestTextKingErrors(t *testing.T) {
-	forEachFlavour(t, func(t *testing.T, s *server) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
 		ann, _ := textkingStore(t, s)
 		for _, tc := range []struct{ query, param string }{
 			{"per_page=0", "per_page"}, {"per_page=101", "per_page"}, {"per_page=x", "per_page"},
 			{"page=0", "page"}, {"page=-1", "page"}, {"page=x", "page"}, {"page=99999999999999999999", "page"},
 			{"state=lost", "state"}, {"state=", "state"}, {"sort=name", "sort"}, {"page=1&page=2", "page"},
 		} {
-			msg := s.textking("GET", "/v1/projects?"+tc.query, ann, "").textkingError(t, 400, "invalid_parameter")
+			msg := textkingError(t, textking(s, "GET", "/v1/projects?"+tc.query, ann, ""), 400, "invalid_parameter")
 			if !strings.Contains(msg, tc.param) {
 				t.Errorf("%s: message %q does not name %s", tc.query, msg, tc.param)
 			}
 		}
-		s.textking("GET", "/v1/project/not-a-uuid", ann, "").textkingError(t, 400, "invalid_parameter")
-		s.textking("GET", "/v1/project/00000000-0000-0000-0000-000000000000", ann, "").textkingError(t, 404, "not_found")
+		textkingError(t, textking(s, "GET", "/v1/project/not-a-uuid", ann, ""), 400, "invalid_parameter")
+		textkingError(t, textking(s, "GET", "/v1/project/00000000-0000-0000-0000-000000000000", ann, ""), 404, "not_found")
 		for _, token := range []string{"", "pd_nope"} {
-			r := s.textking("GET", "/v1/projects", token, "")
-			r.textkingError(t, 401, "unauthorized")
+			r := textking(s, "GET", "/v1/projects", token, "")
+			textkingError(t, r, 401, "unauthorized")
 			if r.Header.Get("WWW-Authenticate") == "" {
 				t.Error("401 without WWW-Authenticate")
 			}
 		}
-		r := s.textking("GET", "/v1/projects", ann, "", "Accept", "text/html")
-		r.textkingError(t, 406, "not_acceptable")
+		r := textking(s, "GET", "/v1/projects", ann, "", "Accept", "text/html")
+		textkingError(t, r, 406, "not_acceptable")
 		// Errors in XML when XML is asked for.
-		r = s.textking("GET", "/v1/projects?per_page=0", ann, "", "Accept", "application/xml")
-		if r.StatusCode != 400 || !bytes.Contains(r.body, []byte("<status>400</status><error>invalid_parameter</error><message>")) {
-			t.Fatalf("xml error: %d %s", r.StatusCode, r.body)
+		r = textking(s, "GET", "/v1/projects?per_page=0", ann, "", "Accept", "application/xml")
+		if r.StatusCode != 400 || !bytes.Contains(r.Body, []byte("<status>400</status><error>invalid_parameter</error><message>")) {
+			t.Fatalf("xml error: %d %s", r.StatusCode, r.Body)
 		}
 		for _, tc := range []struct{ body, ctype, field string }{
 			{`{}`, "application/json", "name"},
@@ -342,11 +342,11 @@ func TestTextKingErrors(t *testing.T) {
 			{`<projects/>`, "application/xml", "project"},
 			{`<project><name>x</name>`, "application/xml", "XML"},
 		} {
-			msg := s.textking("POST", "/v1/projects", ann, tc.body, "Content-Type", tc.ctype).textkingError(t, 400, "invalid_body")
+			msg := textkingError(t, textking(s, "POST", "/v1/projects", ann, tc.body, "Content-Type", tc.ctype), 400, "invalid_body")
 			if !strings.Contains(msg, tc.field) {
 				t.Errorf("%s: message %q does not name %s", tc.body, msg, tc.field)
 			}
 		}
-		s.textking("POST", "/v1/projects", ann, `name=x`, "Content-Type", "application/x-www-form-urlencoded").textkingError(t, 415, "invalid_body")
+		textkingError(t, textking(s, "POST", "/v1/projects", ann, `name=x`, "Content-Type", "application/x-www-form-urlencoded"), 415, "invalid_body")
 	})
 }

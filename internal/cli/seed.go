@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"projectd"
-	"projectd/compat/surfaces"
 )
 
 // seedBatch is how many projects seed makes at a time: small enough that even a load of
@@ -87,7 +86,9 @@ func (e *environment) seed(ctx context.Context, args []string) error {
 	next := func() ([]*projectd.Project, error) {
 		batch := make([]*projectd.Project, 0, min(seedBatch, *nProjects-made))
 		for ; made < *nProjects && len(batch) < seedBatch; made++ {
-			batch = append(batch, seedProject(rng, made, *nProjects, users, ids, workspaces, first, span, start))
+			p := seedProject(rng, made, *nProjects, users, ids, workspaces, first, span, start)
+			p.Ext = e.seedExt(rng, made)
+			batch = append(batch, p)
 		}
 		return batch, nil
 	}
@@ -105,7 +106,6 @@ func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, ids map[stri
 		Name:        fmt.Sprintf("%s %s %d", adjectives[rng.IntN(len(adjectives))], nouns[rng.IntN(len(nouns))], i+1),
 		Description: descriptions[rng.IntN(len(descriptions))],
 		Status:      projectd.StatusActive,
-		Ext:         seedExt(rng, i),
 	}
 	if rng.IntN(10) == 0 {
 		p.Status = projectd.StatusArchived
@@ -127,8 +127,8 @@ func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, ids map[stri
 }
 
 // seedExt gives each project the fields of one surface, in turn.
-func seedExt(rng *mrand.Rand, i int) json.RawMessage {
-	return surfaces.All[i%len(surfaces.All)].Seed(rng, i)
+func (e *environment) seedExt(rng *mrand.Rand, i int) json.RawMessage {
+	return e.surfaces[i%len(e.surfaces)].Seed(rng, i)
 }
 
 // progress draws a bar on a terminal line: [#####-----] 50% 5000/10000 62000/s.

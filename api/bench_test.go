@@ -1,21 +1,19 @@
-package main
+package api_test
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"projectd/compat"
-	"projectd/compat/surfaces"
 	"strconv"
 	"strings"
 	"testing"
 
 	"projectd/internal/testdb"
+	"projectd/internal/testserver"
 )
 
 // BenchmarkListHTTP is the whole list path as a client sees it: GET /api/projects, newest
@@ -39,21 +37,21 @@ func BenchmarkListHTTP(b *testing.B) {
 		stores = append(stores, struct{ name, dsn string }{"postgres", dsn})
 	}
 	for _, st := range stores {
-		s := startServer(b, st.dsn)
-		if _, err := s.tryCLI("token", "create", "--login", "benchadmin"); err != nil {
+		s := testserver.Start(b, st.dsn)
+		if _, err := s.TryCLI("token", "create", "--login", "benchadmin"); err != nil {
 			// A new store: fill it. The dump of the SQLite store, its admin included, is
 			// what PostgreSQL is filled from.
 			if st.name == "sqlite" {
-				s.cli("user", "create", "--login", "benchadmin", "--email", "bench@example.com", "--admin")
-				s.cli("seed", "--users", "1000", "--workspaces", "100", "--projects", strconv.Itoa(n))
-				s.cli("export", "--out", dump)
+				s.CLI("user", "create", "--login", "benchadmin", "--email", "bench@example.com", "--admin")
+				s.CLI("seed", "--users", "1000", "--workspaces", "100", "--projects", strconv.Itoa(n))
+				s.CLI("export", "--out", dump)
 			} else {
-				s.cli("import", "--in", dump)
+				s.CLI("import", "--in", dump)
 			}
 		}
-		token := strings.TrimSpace(s.cli("token", "create", "--login", "benchadmin", "--scopes", "read"))
+		token := strings.TrimSpace(s.CLI("token", "create", "--login", "benchadmin", "--scopes", "read"))
 		get := func(b *testing.B, path string) []byte {
-			req, _ := http.NewRequest("GET", s.base+path, nil)
+			req, _ := http.NewRequest("GET", s.Base+path, nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -91,27 +89,5 @@ func BenchmarkListHTTP(b *testing.B) {
 				}
 			})
 		}
-	}
-}
-
-// BenchmarkValidateSeedExt is the validation that every row of a bulk load goes through:
-// the ext of seed's five kinds of project, one after another, against every surface's rules.
-func BenchmarkValidateSeedExt(b *testing.B) {
-	rng := mrand.New(mrand.NewPCG(1, 2))
-	exts := make([]json.RawMessage, 5)
-	for i := range exts {
-		exts[i] = seedExt(rng, i)
-	}
-	ext, err := compat.Extensions(surfaces.All)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if err := ext.Validate(exts[i%len(exts)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
 	}
 }
