@@ -31,20 +31,19 @@ type Config struct {
 	PublicURL string // scheme://host[:port] of links; "" means the request's own
 	CursorKey []byte // signs list cursors; at least 32 bytes
 	Ext       *projectd.Extensions
+	Surfaces  []string // the names of the surfaces served beside the native API
 }
 
 // Handler serves the native API.
 type Handler struct {
 	Config
-	mux      *http.ServeMux
 	clearExt json.RawMessage // the merge patch that "ext": null stands for
+	openAPI  []byte
 }
 
-// New returns the native API handler with every route of routes.go.
+// New returns the native API's handler; Routes registers it.
 func New(cfg Config) *Handler {
-	h := &Handler{Config: cfg, mux: http.NewServeMux(), clearExt: clearAll(cfg.Ext.Names())}
-	h.routes()
-	return h
+	return &Handler{Config: cfg, clearExt: clearAll(cfg.Ext.Names()), openAPI: OpenAPIDocument(cfg.Ext, cfg.Surfaces)}
 }
 
 // clearAll is the merge patch that removes every namespace of ext.
@@ -56,8 +55,6 @@ func clearAll(namespaces []string) json.RawMessage {
 	b, _ := json.Marshal(patch)
 	return b
 }
-
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // authenticated puts the bearer token's caller into the request context, or answers 401.
 func (h *Handler) authenticated(next http.HandlerFunc) http.Handler {

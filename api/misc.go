@@ -1,17 +1,10 @@
 package api
 
 import (
-	_ "embed"
 	"net/http"
 
 	"projectd"
 )
-
-//go:embed openapi.json
-var openAPIDocument []byte
-
-// OpenAPIDocument returns the OpenAPI 3.1 document of the native API.
-func OpenAPIDocument() []byte { return openAPIDocument }
 
 func (h *Handler) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

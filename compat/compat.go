@@ -13,7 +13,6 @@ import (
 	"flag"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 
 	"projectd"
 	"projectd/httpserver"
@@ -41,7 +40,7 @@ type Surface struct {
 }
 
 // Mount registers a surface's routes on the server's mux.
-type Mount func(mux *http.ServeMux, env Env)
+type Mount func(mux httpserver.Mux, env Env)
 
 // Env is what serve gives every surface.
 type Env struct {
@@ -87,7 +86,7 @@ type DemoEnv struct {
 }
 
 // Routes is a surface mounted without flags of its own.
-func Routes(register func(mux *http.ServeMux, env Env)) func(*flag.FlagSet) Mount {
+func Routes(register func(mux httpserver.Mux, env Env)) func(*flag.FlagSet) Mount {
 	return func(*flag.FlagSet) Mount { return register }
 }
 

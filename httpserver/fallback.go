@@ -10,7 +10,7 @@ var probedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, ht
 // AllowedMethods returns the methods that mux routes for r's path to a pattern other than
 // fallback (the catch-all pattern that is answering r), so that a surface's own catch-all
 // can tell "no such path" (none) from "not that method" (some, for Allow and a 405).
-func AllowedMethods(mux *http.ServeMux, r *http.Request, fallback string) []string {
+func AllowedMethods(mux Mux, r *http.Request, fallback string) []string {
 	var allowed []string
 	for _, m := range probedMethods {
 		probe := r.Clone(r.Context())

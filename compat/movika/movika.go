@@ -71,7 +71,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status, code int,
 
 // fallback answers what no route serves in the surface's error shape: 404 for a path no
 // route has, 405 with Allow for a path served for other methods.
-func (h *Handler) fallback(mux *http.ServeMux, pattern string) http.HandlerFunc {
+func (h *Handler) fallback(mux httpserver.Mux, pattern string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		allowed := httpserver.AllowedMethods(mux, r, pattern)
 		if len(allowed) == 0 {

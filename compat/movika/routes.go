@@ -1,12 +1,12 @@
 package movika
 
-import "net/http"
+import "projectd/httpserver"
 
 // fallbackPatterns catch what no route of the surface serves.
 var fallbackPatterns = []string{"/studio-pro/", "/accounts/"}
 
 // Routes registers every route of the surface on mux.
-func (h *Handler) Routes(mux *http.ServeMux) {
+func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.HandleFunc("GET /studio-pro/my", h.authenticated(h.handleMy))
 	mux.HandleFunc("GET /studio-pro/{projectId}", h.authenticated(h.handleGet))
 	mux.HandleFunc("POST /accounts/identity/session", h.client(h.handleSession))

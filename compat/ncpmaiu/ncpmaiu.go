@@ -129,7 +129,7 @@ func (h *Handler) spend(w http.ResponseWriter, r *http.Request, signature string
 
 // fallback answers what no route serves: 404 10404 for a path no route has, 405 10405
 // with Allow for a path served for other methods.
-func (h *Handler) fallback(mux *http.ServeMux, pattern string) http.HandlerFunc {
+func (h *Handler) fallback(mux httpserver.Mux, pattern string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		allowed := httpserver.AllowedMethods(mux, r, pattern)
 		if len(allowed) == 0 {

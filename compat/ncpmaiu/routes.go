@@ -1,10 +1,10 @@
 package ncpmaiu
 
-import "net/http"
+import "projectd/httpserver"
 
 // Routes registers every route of the surface on mux, with catch-alls that answer the
 // rest of /api/v1/workspaces in the surface's own error shape.
-func (h *Handler) Routes(mux *http.ServeMux) {
+func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.HandleFunc("POST /api/v1/workspaces", h.signed(h.handleCreateWorkspace))
 	mux.HandleFunc("GET /api/v1/workspaces/{workspace_name}/projects", h.signed(h.handleList))
 	mux.HandleFunc("POST /api/v1/workspaces/{workspace_name}/projects", h.signed(h.handleCreate))

@@ -30,14 +30,14 @@ func TestSurfaceOpenAPIDocuments(t *testing.T) {
 	s.Do("GET", "/api/openapi.json", "", "").JSON(t, &native)
 	listed := native.Paths["/api/openapi/{surface}.json"].Get.Parameters[0].Schema.Enum
 	var names []string
-	for _, d := range testserver.Documents(surfaces.All)[1:] {
+	for _, d := range testserver.Documents(t, surfaces.All)[1:] {
 		names = append(names, d.Name)
 	}
 	if !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(names))) {
 		t.Fatalf("the native document lists %v, the surfaces are %v", listed, names)
 	}
 	param := regexp.MustCompile(`\{[^}]+\}`)
-	for _, d := range testserver.Documents(surfaces.All)[1:] {
+	for _, d := range testserver.Documents(t, surfaces.All)[1:] {
 		r := s.Do("GET", "/api/openapi/"+d.Name+".json", "", "")
 		if r.StatusCode != 200 || !bytes.Equal(r.Body, d.Doc) {
 			t.Errorf("GET /api/openapi/%s.json: %d, %d bytes, want the embedded document", d.Name, r.StatusCode, len(r.Body))

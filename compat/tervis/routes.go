@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"projectd/httpserver"
 )
 
 // Routes registers every route of the surface on mux.
-func (h *Handler) Routes(mux *http.ServeMux) {
+func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.HandleFunc("GET /projects/GetUserProjects/{userID}", h.authenticated(h.handleUserProjects))
 	mux.HandleFunc("GET /projects/{status}/name/{name}", h.authenticated(h.handleByStatusAndName))
 	mux.HandleFunc("/projects/", h.route)

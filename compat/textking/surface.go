@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 
 	"projectd"
 	"projectd/compat"
+	"projectd/httpserver"
 )
 
 //go:embed openapi.json
@@ -24,7 +24,7 @@ var Surface = compat.Surface{
 	Ext: projectd.ExtNamespace{Name: "textking", Validate: ValidateExt, Indexed: []projectd.IndexedPath{
 		{Key: "state", Column: "ext_textking_state", Kind: projectd.ExtText, Default: "prepared", Counted: true},
 	}},
-	Flags: compat.Routes(func(mux *http.ServeMux, env compat.Env) { New(env.Store, env.Logger, env.PublicURL).Routes(mux) }),
+	Flags: compat.Routes(func(mux httpserver.Mux, env compat.Env) { New(env.Store, env.Logger, env.PublicURL).Routes(mux) }),
 	Demo: compat.Demo{
 		Projects: []projectd.ProjectCreate{
 			{Name: "My Translation Project", Description: "Catalogue translation into German.",

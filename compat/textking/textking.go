@@ -109,7 +109,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, doc 
 // fallback answers what no route serves in the surface's error shape (JSON unless XML
 // is asked for): not_found for a path no route has, 405 with Allow for a path served
 // for other methods.
-func (h *Handler) fallback(mux *http.ServeMux) http.HandlerFunc {
+func (h *Handler) fallback(mux httpserver.Mux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if httpserver.Negotiate(r, mediaJSON, mediaXML) == mediaXML {
 			r = r.WithContext(context.WithValue(r.Context(), formatKey{}, mediaXML))

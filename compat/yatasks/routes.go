@@ -1,13 +1,13 @@
 package yatasks
 
-import "net/http"
+import "projectd/httpserver"
 
 // fallbackPattern catches every path under /api/v1/ that no route of this surface (or
 // a more specific surface, such as NAVER's /api/v1/workspaces) serves.
 const fallbackPattern = "/api/v1/"
 
 // Routes registers every route of the surface on mux.
-func (h *Handler) Routes(mux *http.ServeMux) {
+func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.HandleFunc("GET /api/v1/projects", h.authenticated(h.handleList))
 	mux.HandleFunc("POST /api/v1/projects", h.authenticated(h.handleCreate))
 	mux.HandleFunc("GET /api/v1/projects/{id}", h.authenticated(h.handleGet))

@@ -135,7 +135,7 @@ const timeLayout = "2006-01-02T15:04:05.000"
 // fallback answers what no route serves in Toloka's error shape, which toloka-kit reads
 // on every error: a path no route has is 404 DOES_NOT_EXIST; a path served for other
 // methods is 405 METHOD_NOT_ALLOWED with Allow.
-func (h *Handler) fallback(mux *http.ServeMux) http.HandlerFunc {
+func (h *Handler) fallback(mux httpserver.Mux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		allowed := httpserver.AllowedMethods(mux, r, fallbackPattern)
 		if len(allowed) == 0 {

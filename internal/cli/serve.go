@@ -22,23 +22,32 @@ type mountedSurface struct {
 	mount compat.Mount
 }
 
-// newServer composes every surface of projectd on one handler: the native API, and the
-// surfaces of the list, each mounted with the flags it declared.
+// newServer composes every surface of projectd on one handler.
 func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, limiter *httpserver.Limiter, mounted []mountedSurface) http.Handler {
 	mux := http.NewServeMux()
+	routes(mux, store, logger, publicURL, limiter, mounted)
+	return httpserver.Middleware(mux, logger)
+}
+
+// routes registers every route of the server on mux: the native API's, and those of the
+// surfaces of the list, each mounted with the flags it declared, with its OpenAPI
+// document. compat/README.md lists them all (TestRouteTable).
+func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicURL string, limiter *httpserver.Limiter, mounted []mountedSurface) {
 	env := compat.Env{Store: store, Logger: logger, PublicURL: publicURL, Limiter: limiter}
+	var names []string
 	for _, m := range mounted {
+		names = append(names, m.Name)
 		m.mount(mux, env)
 		mux.HandleFunc("GET /api/openapi/"+m.Name+".json", httpserver.ServeDocument(m.OpenAPI))
 	}
-	mux.Handle("/", api.New(api.Config{
+	api.New(api.Config{
 		Store:     store,
 		Logger:    logger,
 		PublicURL: publicURL,
 		CursorKey: subkey(store.MasterKey, "cursor"),
 		Ext:       store.Ext,
-	}))
-	return httpserver.Middleware(mux, logger)
+		Surfaces:  names,
+	}).Routes(mux)
 }
 
 func (e *environment) serve(ctx context.Context, args []string) error {

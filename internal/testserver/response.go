@@ -77,13 +77,19 @@ type Document struct {
 	Doc  []byte
 }
 
-// Documents are the native API's document and those of surfaces.
-func Documents(surfaces []compat.Surface) []Document {
-	docs := []Document{{"api", api.OpenAPIDocument()}}
+// Documents are the native API's document and those of surfaces, as serve answers them.
+func Documents(t testing.TB, surfaces []compat.Surface) []Document {
+	ext, err := compat.Extensions(surfaces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var docs []Document
 	for _, s := range surfaces {
+		names = append(names, s.Name)
 		docs = append(docs, Document{s.Name, s.OpenAPI})
 	}
-	return docs
+	return append([]Document{{"api", api.OpenAPIDocument(ext, names)}}, docs...)
 }
 
 // routerCache holds the routers of each set of documents, loaded and validated once.
@@ -124,7 +130,7 @@ func openAPIRouters(t testing.TB, docs []Document) []routers.Router {
 // catch-alls (checked by their own tests).
 func (s *Server) checkOpenAPI(req *http.Request, resp *http.Response, body []byte) {
 	s.T.Helper()
-	for _, router := range openAPIRouters(s.T, Documents(s.Program.Surfaces)) {
+	for _, router := range openAPIRouters(s.T, Documents(s.T, s.Program.Surfaces)) {
 		route, params, err := router.FindRoute(req)
 		if err != nil {
 			continue
