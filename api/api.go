@@ -58,19 +58,8 @@ func clearAll(namespaces []string) json.RawMessage {
 
 // authenticated puts the bearer token's caller into the request context, or answers 401.
 func (h *Handler) authenticated(next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret := httpserver.Credential(r, "Bearer")
-		if secret == "" {
-			h.error(w, r, projectd.Errorf(projectd.EUNAUTHORIZED, "send Authorization: Bearer <token>"))
-			return
-		}
-		a, err := h.Store.Authenticate(r.Context(), secret)
-		if err != nil {
-			h.error(w, r, err)
-			return
-		}
-		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), a)))
-	})
+	return httpserver.BearerAuth{Store: h.Store, Schemes: []string{"Bearer"},
+		Missing: "send Authorization: Bearer <token>", Fail: h.error}.Wrap(next)
 }
 
 // statusOf maps application error codes to HTTP statuses, in one place.

@@ -127,19 +127,8 @@ func (h *Handler) client(next func(w http.ResponseWriter, r *http.Request)) http
 
 // authenticated also requires Authorization: Bearer <accessToken>.
 func (h *Handler) authenticated(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
-	return h.client(func(w http.ResponseWriter, r *http.Request) {
-		secret := httpserver.Credential(r, "Bearer")
-		if secret == "" {
-			h.fail(w, r, http.StatusUnauthorized, codeGeneric, "Send Authorization: Bearer <accessToken>")
-			return
-		}
-		a, err := h.store.Authenticate(r.Context(), secret)
-		if err != nil {
-			h.error(w, r, err)
-			return
-		}
-		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), a)))
-	})
+	return h.client(httpserver.BearerAuth{Store: h.store, Schemes: []string{"Bearer"},
+		Missing: "Send Authorization: Bearer <accessToken>", Fail: h.error}.Wrap(next))
 }
 
 // timeLayout is how the surface writes times: UTC with milliseconds and Z.

@@ -86,23 +86,17 @@ func (w *stringWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
 const denied = "Authorization has been denied for this request."
 
 func (h *Handler) authenticated(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		secret := httpserver.Credential(r, "Bearer")
-		if secret == "" {
-			h.fail(w, r, http.StatusUnauthorized, denied, "")
-			return
-		}
-		a, err := h.store.Authenticate(r.Context(), secret)
-		if err != nil {
-			if projectd.ErrorCode(err) == projectd.EUNAUTHORIZED {
-				h.fail(w, r, http.StatusUnauthorized, denied, "")
-			} else {
-				h.internal(w, r, err)
-			}
-			return
-		}
-		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), a)))
+	return httpserver.BearerAuth{Store: h.store, Schemes: []string{"Bearer"}, Fail: h.authFailed}.Wrap(next)
+}
+
+// authFailed is Web API's answer to a missing or unknown token; a store that could not
+// check one is a 500.
+func (h *Handler) authFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if projectd.ErrorCode(err) == projectd.EUNAUTHORIZED {
+		h.fail(w, r, http.StatusUnauthorized, denied, "")
+		return
 	}
+	h.internal(w, r, err)
 }
 
 func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {

@@ -53,17 +53,8 @@ func (h *Handler) negotiated(next func(w http.ResponseWriter, r *http.Request)) 
 		if lang := contentLanguage(r.Header.Get("Accept-Language")); lang != "" {
 			w.Header().Set("Content-Language", lang)
 		}
-		secret := httpserver.Credential(r, "Bearer")
-		if secret == "" {
-			h.fail(w, r, http.StatusUnauthorized, "unauthorized", "Send Authorization: Bearer <token>")
-			return
-		}
-		a, err := h.store.Authenticate(r.Context(), secret)
-		if err != nil {
-			h.error(w, r, err)
-			return
-		}
-		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), a)))
+		httpserver.BearerAuth{Store: h.store, Schemes: []string{"Bearer"},
+			Missing: "Send Authorization: Bearer <token>", Fail: h.error}.Wrap(next)(w, r)
 	}
 }
 

@@ -37,25 +37,22 @@ func New(store Store, logger *slog.Logger, limiter *httpserver.Limiter) *Handler
 	return &Handler{store: store, logger: logger, limiter: limiter}
 }
 
-// authenticated accepts "OAuth <token>", "ApiKey <token>" and "Bearer <token>".
+// authenticated accepts "OAuth <token>", "ApiKey <token>" and "Bearer <token>", then
+// holds the caller to the rate limit.
 func (h *Handler) authenticated(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
+	return httpserver.BearerAuth{Store: h.store, Schemes: []string{"OAuth", "ApiKey", "Bearer"},
+		Missing: "Send Authorization: OAuth <token>", Fail: h.error}.Wrap(h.limited(next))
+}
+
+// limited answers 429 TOO_MANY_REQUESTS, as the Toloka API does, to a caller over the limit.
+func (h *Handler) limited(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		secret := httpserver.Credential(r, "OAuth", "ApiKey", "Bearer")
-		if secret == "" {
-			h.fail(w, r, http.StatusUnauthorized, "AUTHENTICATION_ERROR", "Send Authorization: OAuth <token>", nil)
-			return
-		}
-		a, err := h.store.Authenticate(r.Context(), secret)
-		if err != nil {
-			h.error(w, r, err)
-			return
-		}
-		if ok, wait := h.limiter.Allow(strconv.FormatInt(a.User.ID, 10)); !ok {
+		if ok, wait := h.limiter.Allow(strconv.FormatInt(projectd.UserFromContext(r.Context()).ID, 10)); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
 			h.fail(w, r, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "Too many requests", map[string]string{"interval": "MIN"})
 			return
 		}
-		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), a)))
+		next(w, r)
 	}
 }
 
