@@ -55,5 +55,4 @@ func (u *User) Validate() error {
 type UserService interface {
 	CreateUser(ctx context.Context, u *User) error
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
-	FindUserByID(ctx context.Context, id int64) (*User, error)
 }

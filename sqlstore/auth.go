@@ -65,9 +65,9 @@ func (db *DB) CreateToken(ctx context.Context, login, name string, scopes []stri
 	}
 	var user *projectd.User
 	if login != "" {
-		u, err := db.FindUserByLogin(ctx, login)
+		u, err := db.namedUser(ctx, login)
 		if err != nil {
-			return nil, projectd.Invalid("login", "no user %s", login)
+			return nil, err
 		}
 		user = u
 	} else {
@@ -267,9 +267,9 @@ func (db *DB) CreateAccessKey(ctx context.Context, login string) (*projectd.Acce
 		}
 		u = a.User
 	} else {
-		found, err := db.FindUserByLogin(ctx, login)
+		found, err := db.namedUser(ctx, login)
 		if err != nil {
-			return nil, projectd.Invalid("login", "no user %s", login)
+			return nil, err
 		}
 		u = found
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"runtime"
@@ -561,8 +562,11 @@ func (c loginCache) id(ctx context.Context, tx *Tx, login string) (int64, error)
 		return id, nil
 	}
 	var id int64
-	if err := tx.queryRow(ctx, "SELECT id FROM users WHERE login = ?", login).Scan(&id); err != nil {
+	err := tx.queryRow(ctx, "SELECT id FROM users WHERE login = ?", login).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, projectd.Invalid("login", "no user %s", login)
+	} else if err != nil {
+		return 0, err
 	}
 	c[login] = id
 	return id, nil

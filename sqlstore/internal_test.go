@@ -225,3 +225,26 @@ func TestRefCacheConcurrentPages(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A store that cannot answer is an internal failure, never the caller's mistake: an
+// operator naming a login gets "no user" only when there is none.
+func TestStoreFailureIsNotInvalidInput(t *testing.T) {
+	db, err := Open(context.Background(), testdb.Flavours[0].New(t), testdb.Extensions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.CreateToken(ctx, "nobody", "t", nil, 0); projectd.ErrorCode(err) != projectd.EINVALID || projectd.ErrorField(err) != "login" {
+		t.Fatalf("an unknown login: %v", err)
+	}
+	db.Close()
+	for name, call := range map[string]func() error{
+		"token":    func() error { _, err := db.CreateToken(ctx, "ann", "t", nil, 0); return err },
+		"key":      func() error { _, err := db.CreateAccessKey(ctx, "ann"); return err },
+		"authcode": func() error { _, err := db.CreateAuthCode(ctx, "ann"); return err },
+	} {
+		if err := call(); projectd.ErrorCode(err) != projectd.EINTERNAL {
+			t.Errorf("%s on a closed store: %v (%s), want an internal error", name, err, projectd.ErrorCode(err))
+		}
+	}
+}

@@ -14,9 +14,9 @@ import (
 func (db *DB) CreateAuthCode(ctx context.Context, login string) (string, error) {
 	var userID int64
 	if login != "" {
-		u, err := db.FindUserByLogin(ctx, login)
+		u, err := db.namedUser(ctx, login)
 		if err != nil {
-			return "", projectd.Invalid("login", "no user %s", login)
+			return "", err
 		}
 		userID = u.ID
 	} else {

@@ -48,20 +48,20 @@ func (db *DB) FindUserByLogin(ctx context.Context, login string) (*projectd.User
 	return db.findUser(ctx, "login = ?", login)
 }
 
-// FindUserByID returns the user with that id.
-func (db *DB) FindUserByID(ctx context.Context, id int64) (*projectd.User, error) {
-	return db.findUser(ctx, "id = ?", id)
-}
-
-// FindUserByUID returns the user with that uid.
-func (db *DB) FindUserByUID(ctx context.Context, uid string) (*projectd.User, error) {
-	return db.findUser(ctx, "uid = ?", uid)
-}
-
 func (db *DB) findUser(ctx context.Context, where string, arg any) (*projectd.User, error) {
 	u, err := scanUser(db.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE "+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, projectd.Errorf(projectd.ENOTFOUND, "no such user")
+	}
+	return u, err
+}
+
+// namedUser is the user an operator names by login in a command: an unknown login is
+// the caller's mistake (EINVALID on "login"), a store that cannot answer is not.
+func (db *DB) namedUser(ctx context.Context, login string) (*projectd.User, error) {
+	u, err := db.FindUserByLogin(ctx, login)
+	if projectd.ErrorCode(err) == projectd.ENOTFOUND {
+		return nil, projectd.Invalid("login", "no user %s", login)
 	}
 	return u, err
 }

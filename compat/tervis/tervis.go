@@ -57,11 +57,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, messa
 	if mt := xmlMedia(r); mt != "" {
 		var b strings.Builder
 		b.WriteString("<Error><Message>")
-		xml.EscapeText(&stringWriter{&b}, []byte(message))
+		xml.EscapeText(&b, []byte(message))
 		b.WriteString("</Message>")
 		if detail != "" {
 			b.WriteString("<MessageDetail>")
-			xml.EscapeText(&stringWriter{&b}, []byte(detail))
+			xml.EscapeText(&b, []byte(detail))
 			b.WriteString("</MessageDetail>")
 		}
 		b.WriteString("</Error>")
@@ -78,10 +78,6 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, messa
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(body)
 }
-
-type stringWriter struct{ b *strings.Builder }
-
-func (w *stringWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
 
 const denied = "Authorization has been denied for this request."
 

@@ -17,17 +17,10 @@ import (
 // The NDJSON of export and import: one record a line, users first, then workspaces, then
 // projects, each with its "type". Credentials (tokens, keys) are not exported.
 
+// userRecord is a user as the native API writes one, with its type.
 type userRecord struct {
-	Type      string    `json:"type"`
-	ID        int64     `json:"id"`
-	UID       string    `json:"uid"`
-	Login     string    `json:"login"`
-	Email     string    `json:"email"`
-	FirstName string    `json:"first_name"`
-	LastName  string    `json:"last_name"`
-	AvatarURL string    `json:"avatar_url"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
+	Type string `json:"type"`
+	projectd.User
 }
 
 type workspaceRecord struct {
@@ -82,7 +75,7 @@ func exportTo(ctx context.Context, store *sqlstore.DB, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	enc := json.NewEncoder(bw)
 	err := store.ListUsers(ctx, func(u *projectd.User) error {
-		return enc.Encode(userRecord{"user", u.ID, u.UID, u.Login, u.Email, u.FirstName, u.LastName, u.AvatarURL, u.Role, u.CreatedAt})
+		return enc.Encode(userRecord{"user", *u})
 	})
 	if err != nil {
 		return err
@@ -182,8 +175,7 @@ func (im *importer) add(ctx context.Context, line []byte) error {
 				return err
 			}
 		}
-		im.users = append(im.users, &projectd.User{ID: r.ID, UID: r.UID, Login: r.Login, Email: r.Email, FirstName: r.FirstName,
-			LastName: r.LastName, AvatarURL: r.AvatarURL, Role: r.Role, CreatedAt: r.CreatedAt})
+		im.users = append(im.users, &r.User)
 	case "workspace":
 		var r workspaceRecord
 		if err := decodeStrict(line, &r); err != nil {

@@ -16,6 +16,12 @@ import (
 	"projectd/sqlstore"
 )
 
+// The store is what the native API and the surfaces need.
+var (
+	_ api.Store    = (*sqlstore.DB)(nil)
+	_ compat.Store = (*sqlstore.DB)(nil)
+)
+
 // mountedSurface is a surface with its flags declared, ready to mount.
 type mountedSurface struct {
 	compat.Surface

@@ -100,11 +100,7 @@ func (n node) writeXML(sb *strings.Builder, name string, root bool) {
 			c.writeXML(sb, n.item, false)
 		}
 	default:
-		xml.EscapeText(stringWriter{sb}, []byte(n.text))
+		xml.EscapeText(sb, []byte(n.text))
 	}
 	sb.WriteString("</" + name + ">")
 }
-
-type stringWriter struct{ sb *strings.Builder }
-
-func (w stringWriter) Write(p []byte) (int, error) { return w.sb.Write(p) }
