@@ -11,16 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -137,35 +133,6 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	return nil
 }
 
-// preferGenericPlans makes a connection run its prepared statements with generic plans.
-// Left to choose, PostgreSQL planned a big owner's page afresh on every call, because its
-// custom plans looked cheaper than the generic one: 0.8 ms a page, against 0.2 ms with the
-// generic plan that is an index scan for every owner. Every statement of the store filters
-// on ids and indexed columns, where one plan serves all values. A server without the
-// setting (older CockroachDB) keeps its own choice.
-func preferGenericPlans(ctx context.Context, conn *pgx.Conn) error {
-	_, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
-	if isUnsupported(err) {
-		return nil
-	}
-	return err
-}
-
-// isUnsupported reports whether the server refused a statement or setting that it does
-// not have (CockroachDB and YugabyteDB lack some of PostgreSQL's): an unknown setting or
-// value, a feature it does not support, or syntax it does not know.
-func isUnsupported(err error) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
-		return false
-	}
-	switch pgErr.Code {
-	case "42704", "22023", "0A000", "42601":
-		return true
-	}
-	return false
-}
-
 func (db *DB) migrate(ctx context.Context) error {
 	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect.name)
 	if err != nil {
@@ -214,206 +181,6 @@ func (db *DB) sql() builder { return builder{db.dialect, db.Ext} }
 
 // Dialect names the flavour: "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect.name }
-
-// dialect holds what differs between the SQL flavours.
-type dialect struct {
-	name        string
-	goose       goose.Dialect
-	dollarBinds bool   // $1, $2 ... instead of ?
-	like        string // case-insensitive LIKE
-	forUpdate   string // row lock on a SELECT; SQLite's single writer needs none
-}
-
-var sqliteDialect = &dialect{
-	name:  "sqlite",
-	goose: goose.DialectSQLite3,
-	like:  "LIKE",
-}
-
-var postgresDialect = &dialect{
-	name:        "postgres",
-	goose:       goose.DialectPostgres,
-	dollarBinds: true,
-	like:        "ILIKE",
-	forUpdate:   " FOR UPDATE",
-}
-
-// rebind rewrites ? placeholders for the dialect. Queries never hold ? in literals.
-func (d *dialect) rebind(q string) string {
-	if !d.dollarBinds || !strings.Contains(q, "?") {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-		} else {
-			b.WriteByte(q[i])
-		}
-	}
-	return b.String()
-}
-
-// stmt returns a prepared statement on SQLite's read pool, prepared once per query text,
-// or nil once 1,024 texts are kept: dynamic lists have few shapes, and past that a query
-// runs unprepared rather than leave a statement open on every reader.
-func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := db.stmts.Load(query); ok {
-		return s.(*sql.Stmt), nil
-	}
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if s, ok := db.stmts.Load(query); ok {
-		return s.(*sql.Stmt), nil
-	}
-	if db.nstmts >= maxPreparedReads {
-		return nil, nil
-	}
-	s, err := db.read.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	db.stmts.Store(query, s)
-	db.nstmts++
-	return s, nil
-}
-
-// maxPreparedReads bounds the statements stmt keeps; a variable for tests.
-var maxPreparedReads = 1024
-
-// rows is what a read iterates: database/sql's rows on SQLite, pgx's on PostgreSQL.
-type rows interface {
-	Next() bool
-	Scan(dest ...any) error
-	Err() error
-	Close()
-}
-
-type sqlRows struct{ *sql.Rows }
-
-func (r sqlRows) Close() { r.Rows.Close() }
-
-// query runs a read. On SQLite it uses the read pool with a statement prepared once. On
-// PostgreSQL it goes to pgx directly, which keeps the prepared statements of each pooled
-// connection (database/sql's would be prepared anew whenever pgxpool hands out a
-// connection) and scans without database/sql's second conversion of every value.
-func (db *DB) query(ctx context.Context, query string, args ...any) (rows, error) {
-	if db.pool != nil {
-		return db.pool.Query(ctx, db.dialect.rebind(query), args...)
-	}
-	s, err := db.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	var r *sql.Rows
-	if s != nil {
-		r, err = s.QueryContext(ctx, args...)
-	} else {
-		r, err = db.read.QueryContext(ctx, query, args...)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return sqlRows{r}, nil
-}
-
-// queryRow runs a read of one row; a missing row scans as sql.ErrNoRows on both engines.
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) scanner {
-	if db.pool != nil {
-		return db.pool.QueryRow(ctx, db.dialect.rebind(query), args...)
-	}
-	if s, err := db.stmt(ctx, query); err == nil && s != nil {
-		return s.QueryRowContext(ctx, args...)
-	}
-	// Unprepared; a query that failed to prepare reports its error from here.
-	return db.read.QueryRowContext(ctx, query, args...)
-}
-
-// Tx is a write transaction with the dialect's placeholders.
-type Tx struct {
-	*sql.Tx
-	db *DB
-}
-
-func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
-}
-
-func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
-}
-
-func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
-}
-
-// inTx runs fn in a write transaction and commits it, retrying the whole of fn when the
-// database reports a serialization failure (SQLSTATE 40001, as CockroachDB does under
-// contention) or a deadlock.
-func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
-	for attempt := 0; ; attempt++ {
-		err := db.tryTx(ctx, fn)
-		if err == nil || !retryable(err) || attempt >= 9 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
-		}
-	}
-}
-
-func (db *DB) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.txOn(ctx, db.write, fn)
-}
-
-// txOn runs fn in a transaction begun on on (the write pool, or one of its connections
-// that a bulk load has set up) and commits it.
-func (db *DB) txOn(ctx context.Context, on interface {
-	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
-}, fn func(tx *Tx) error) error {
-	sqlTx, err := on.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	tx := &Tx{Tx: sqlTx, db: db}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// errRetry asks inTx to run the transaction again, as after a serialization failure.
-var errRetry = errors.New("sqlstore: concurrent change, retry")
-
-func retryable(err error) bool {
-	if errors.Is(err, errRetry) {
-		return true
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code == "40001" || pgErr.Code == "40P01"
-	}
-	return false
-}
-
-// isUniqueViolation reports whether err is a unique constraint failure.
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code == "23505"
-	}
-	var sqErr sqlite3.Error
-	if errors.As(err, &sqErr) {
-		return sqErr.ExtendedCode == sqlite3.ErrConstraintUnique || sqErr.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
-	}
-	return false
-}
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 

@@ -1,0 +1,199 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"projectd"
+)
+
+// CreateProject stores a new project owned by the caller (or, for admins, by c.Owner).
+func (db *DB) CreateProject(ctx context.Context, c *projectd.ProjectCreate) (*projectd.Project, error) {
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	ext, err := db.checkExt(c.Ext)
+	if err != nil {
+		return nil, err
+	}
+	var p *projectd.Project
+	err = db.withProjectIDs(ctx, 1, func(id int64) error {
+		return db.inTx(ctx, func(tx *Tx) error {
+			p, err = db.createProject(ctx, tx, a, c, ext, id)
+			return err
+		})
+	})
+	return p, err
+}
+
+// createProject inserts a validated project in tx, with the id from projectIDs.
+func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string, id int64) (*projectd.Project, error) {
+	status := c.Status
+	if status == "" {
+		status = projectd.StatusActive
+	}
+	now := micros(db.now())
+	ownerID, err := resolveOwner(ctx, tx, a, c.Owner)
+	if err != nil {
+		return nil, err
+	}
+	workspaceID, err := resolveWorkspace(ctx, tx, a, c.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	if c.Rules != (projectd.WorkspaceRules{}) {
+		if err := db.checkWorkspaceRules(ctx, tx, workspaceID, c.Name, 0, c.Rules); err != nil {
+			return nil, err
+		}
+	}
+	err = tx.queryRow(ctx, `INSERT INTO projects (id, uid, name, description, status, owner_id, workspace_id,
+			created_at, updated_at, created_by, updated_by, version, ext)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+		nullID(id), uuid.Must(uuid.NewV7()).String(), c.Name, c.Description, status, ownerID, workspaceID, now, now, a.User.ID, a.User.ID, ext).Scan(&id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", id))
+	if err != nil {
+		return nil, err
+	}
+	return p, addCount(ctx, tx, db.keyOf(p), 1)
+}
+
+// checkWorkspaceRules enforces a surface's rules on a workspace's projects: a name unique
+// in the workspace (other than project self), and a limit on how many it holds. The
+// workspace row is locked first, so that concurrent writers check one after another.
+func (db *DB) checkWorkspaceRules(ctx context.Context, tx *Tx, workspaceID any, name string, self int64, rules projectd.WorkspaceRules) error {
+	if workspaceID == nil {
+		return projectd.Invalid("workspace", "the rules of workspace projects need a workspace")
+	}
+	var id int64
+	if err := tx.queryRow(ctx, "SELECT id FROM workspaces WHERE id = ?"+db.dialect.forUpdate, workspaceID).Scan(&id); err != nil {
+		return err
+	}
+	if rules.UniqueName {
+		var taken bool
+		if err := tx.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM projects WHERE workspace_id = ? AND name = ? AND id <> ?)",
+			workspaceID, name, self).Scan(&taken); err != nil {
+			return err
+		}
+		if taken {
+			return &projectd.Error{Code: projectd.ECONFLICT, Field: "name", Message: "a project named " + name + " exists in this workspace"}
+		}
+	}
+	if limit := rules.MaxProjects; limit > 0 {
+		var n int
+		if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM projects WHERE workspace_id = ?", workspaceID).Scan(&n); err != nil {
+			return err
+		}
+		if n >= limit {
+			return projectd.Invalid("workspace", "the workspace holds %d projects, the most it may", limit)
+		}
+	}
+	return nil
+}
+
+// UpdateProject applies upd to a project the caller may change, bumping its version.
+func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.ProjectUpdate, ifMatch string) (*projectd.Project, error) {
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	var out *projectd.Project
+	err = db.inTx(ctx, func(tx *Tx) error {
+		p, err := db.findForWrite(ctx, tx, a, ref, ifMatch)
+		if err != nil {
+			return err
+		}
+		set := "updated_at = ?, updated_by = ?, version = version + 1"
+		args := []any{micros(db.now()), a.User.ID}
+		change := func(column string, v any) {
+			set += ", " + column + " = ?"
+			args = append(args, v)
+		}
+		if upd.Name != nil {
+			if upd.Rules.UniqueName && p.Workspace != "" && *upd.Name != p.Name {
+				workspaceID, err := workspaceCache{}.id(ctx, tx, p.Workspace)
+				if err != nil {
+					return err
+				}
+				if err := db.checkWorkspaceRules(ctx, tx, workspaceID, *upd.Name, p.ID, projectd.WorkspaceRules{UniqueName: true}); err != nil {
+					return err
+				}
+			}
+			change("name", *upd.Name)
+		}
+		if upd.Description != nil {
+			change("description", *upd.Description)
+		}
+		if upd.Status != nil {
+			change("status", *upd.Status)
+		}
+		if upd.Ext != nil {
+			merged, err := projectd.MergePatch(p.Ext, upd.Ext)
+			if err != nil {
+				return err
+			}
+			ext, err := db.checkExt(merged)
+			if err != nil {
+				return err
+			}
+			change("ext", ext)
+		}
+		if upd.Owner != nil && *upd.Owner != p.Owner.Login && *upd.Owner != p.Owner.UID {
+			if !a.User.IsAdmin() {
+				return &projectd.Error{Code: projectd.EFORBIDDEN, Field: "owner", Message: "only admins change the owner"}
+			}
+			ownerID, err := resolveOwner(ctx, tx, a, *upd.Owner)
+			if err != nil {
+				return err
+			}
+			change("owner_id", ownerID)
+		}
+		if upd.Workspace != nil && *upd.Workspace != p.Workspace {
+			workspaceID, err := resolveWorkspace(ctx, tx, a, *upd.Workspace)
+			if err != nil {
+				return err
+			}
+			change("workspace_id", workspaceID)
+		}
+		res, err := tx.exec(ctx, "UPDATE projects SET "+set+" WHERE id = ? AND version = ?", append(args, p.ID, p.Version)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errRetry // changed since we read it: read it again
+		}
+		if out, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", p.ID)); err != nil {
+			return err
+		}
+		return moveCount(ctx, tx, db.keyOf(p), db.keyOf(out))
+	})
+	return out, err
+}
+
+// DeleteProject removes a project the caller may change.
+func (db *DB) DeleteProject(ctx context.Context, ref string, ifMatch string) error {
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		p, err := db.findForWrite(ctx, tx, a, ref, ifMatch)
+		if err != nil {
+			return err
+		}
+		if _, err = tx.exec(ctx, "DELETE FROM projects WHERE id = ?", p.ID); err != nil {
+			return err
+		}
+		return addCount(ctx, tx, db.keyOf(p), -1)
+	})
+}

@@ -1,0 +1,96 @@
+// Transactions: one runner for every write, retried on serialization failures.
+
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
+)
+
+// Tx is a write transaction with the dialect's placeholders.
+type Tx struct {
+	*sql.Tx
+	db *DB
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+// inTx runs fn in a write transaction and commits it, retrying the whole of fn when the
+// database reports a serialization failure (SQLSTATE 40001, as CockroachDB does under
+// contention) or a deadlock.
+func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := db.tryTx(ctx, fn)
+		if err == nil || !retryable(err) || attempt >= 9 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.txOn(ctx, db.write, fn)
+}
+
+// txOn runs fn in a transaction begun on on (the write pool, or one of its connections
+// that a bulk load has set up) and commits it.
+func (db *DB) txOn(ctx context.Context, on interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(tx *Tx) error) error {
+	sqlTx, err := on.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{Tx: sqlTx, db: db}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// errRetry asks inTx to run the transaction again, as after a serialization failure.
+var errRetry = errors.New("sqlstore: concurrent change, retry")
+
+func retryable(err error) bool {
+	if errors.Is(err, errRetry) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// isUniqueViolation reports whether err is a unique constraint failure.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr sqlite3.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.ExtendedCode == sqlite3.ErrConstraintUnique || sqErr.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	return false
+}
