@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"bytes"
-	"context"
 	"reflect"
 	"strings"
 
@@ -36,24 +35,6 @@ func (db *DB) keyOf(p *projectd.Project) countKey {
 		state = idx.Default.(string)
 	}
 	return countKey{p.Owner.ID, state}
-}
-
-// addCount moves the count of key by delta, in the caller's transaction.
-func addCount(ctx context.Context, tx *Tx, key countKey, delta int) error {
-	_, err := tx.exec(ctx, `INSERT INTO project_counts (owner_id, state, n) VALUES (?, ?, ?)
-		ON CONFLICT (owner_id, state) DO UPDATE SET n = project_counts.n + excluded.n`, key.owner, key.state, delta)
-	return err
-}
-
-// moveCount records that a project moved from one count to another.
-func moveCount(ctx context.Context, tx *Tx, from, to countKey) error {
-	if from == to {
-		return nil
-	}
-	if err := addCount(ctx, tx, from, -1); err != nil {
-		return err
-	}
-	return addCount(ctx, tx, to, 1)
 }
 
 // fastCountSQL counts from project_counts when the filter is an owner (and perhaps a

@@ -145,7 +145,7 @@ func (db *DB) ImportProjects(ctx context.Context, projects []*projectd.Project) 
 		if err := l.insert(ctx, rows); err != nil {
 			return err
 		}
-		if err := l.flushCounts(ctx); err != nil {
+		if err := l.tx.db.afterWrite(ctx, l.tx, l.changes); err != nil {
 			return err
 		}
 		return l.syncProjectIDs(ctx)

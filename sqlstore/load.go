@@ -1,14 +1,11 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"runtime"
-	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -87,7 +84,7 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := l.flushCounts(ctx); err != nil {
+		if err := l.tx.db.afterWrite(ctx, l.tx, l.changes); err != nil {
 			return err
 		}
 		if err := db.buildIndexes(ctx, tx, rebuild, total); err != nil {
@@ -150,18 +147,18 @@ func (db *DB) prepareRows(projects []*projectd.Project) ([]preparedRow, error) {
 }
 
 // loader inserts prepared rows in a transaction, resolving logins and workspace names
-// and adding up what the rows add to project_counts.
+// and recording the rows in its changes, which afterWrite applies.
 type loader struct {
 	tx          *Tx
 	stmts       map[string]*sql.Stmt // the INSERTs of this load, prepared once for every batch
 	explicitIDs bool                 // some rows came with ids of their own
 	users       loginCache
 	workspaces  workspaceCache
-	counts      map[countKey]int
+	changes     *changes
 }
 
 func newLoader(tx *Tx) *loader {
-	return &loader{tx: tx, stmts: map[string]*sql.Stmt{}, users: loginCache{}, workspaces: workspaceCache{}, counts: map[countKey]int{}}
+	return &loader{tx: tx, stmts: map[string]*sql.Stmt{}, users: loginCache{}, workspaces: workspaceCache{}, changes: newChanges()}
 }
 
 // rowsOf is the VALUES list of n rows of marks, such as "(?, ?), (?, ?)".
@@ -179,28 +176,6 @@ func (l *loader) insertStmt(ctx context.Context, query string) (*sql.Stmt, error
 		l.stmts[query] = stmt
 	}
 	return stmt, err
-}
-
-// flushCounts adds the counted rows to project_counts, bulkRows keys a statement, in key
-// order so that concurrent loads on PostgreSQL take the row locks in the same order.
-func (l *loader) flushCounts(ctx context.Context) error {
-	keys := slices.SortedFunc(maps.Keys(l.counts), func(a, b countKey) int {
-		return cmp.Or(cmp.Compare(a.owner, b.owner), strings.Compare(a.state, b.state))
-	})
-	for start := 0; start < len(keys); start += bulkRows {
-		batch := keys[start:min(start+bulkRows, len(keys))]
-		args := make([]any, 0, 3*len(batch))
-		for _, key := range batch {
-			args = append(args, key.owner, key.state, l.counts[key])
-		}
-		if _, err := l.tx.exec(ctx, `INSERT INTO project_counts (owner_id, state, n) VALUES `+
-			rowsOf("(?, ?, ?)", len(batch))+`
-			ON CONFLICT (owner_id, state) DO UPDATE SET n = project_counts.n + excluded.n`, args...); err != nil {
-			return err
-		}
-	}
-	clear(l.counts)
-	return nil
 }
 
 func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
@@ -246,7 +221,7 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 				}
 				workspaceID = id
 			}
-			l.counts[countKey{ids[0], r.state}]++
+			l.changes.created(countKey{ids[0], r.state})
 			if withIDs {
 				args = append(args, p.ID)
 			}

@@ -30,15 +30,14 @@ func (db *DB) ArchiveProject(ctx context.Context, ref string) (*projectd.Operati
 		if p.Status == projectd.StatusArchived {
 			return projectd.Errorf(projectd.ECONFLICT, "project %s is archived already", ref)
 		}
-		now := db.now()
-		res, err := tx.exec(ctx, `UPDATE projects SET status = ?, updated_at = ?, updated_by = ?, version = version + 1
-			WHERE id = ? AND version = ?`, projectd.StatusArchived, micros(now), a.User.ID, p.ID, p.Version)
-		if err != nil {
+		c := newChanges()
+		if _, err := db.updateRow(ctx, tx, a, p, []assignment{{"status", projectd.StatusArchived}}, c); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errRetry
+		if err := db.afterWrite(ctx, tx, c); err != nil {
+			return err
 		}
+		now := db.now()
 		op = &projectd.Operation{ID: uuid.Must(uuid.NewV7()).String(), Type: projectd.OperationProjectArchive,
 			Status: projectd.OperationSuccess, ProjectID: p.ID, Submitted: now, Started: now, Finished: now}
 		_, err = tx.exec(ctx, `INSERT INTO operations (id, type, status, user_id, project_id, submitted_at, started_at, finished_at)

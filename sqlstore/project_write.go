@@ -62,7 +62,9 @@ func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *pr
 	if err != nil {
 		return nil, err
 	}
-	return p, addCount(ctx, tx, db.keyOf(p), 1)
+	written := newChanges()
+	written.created(db.keyOf(p))
+	return p, db.afterWrite(ctx, tx, written)
 }
 
 // checkWorkspaceRules enforces a surface's rules on a workspace's projects: a name unique
@@ -113,12 +115,7 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 		if err != nil {
 			return err
 		}
-		set := "updated_at = ?, updated_by = ?, version = version + 1"
-		args := []any{micros(db.now()), a.User.ID}
-		change := func(column string, v any) {
-			set += ", " + column + " = ?"
-			args = append(args, v)
-		}
+		var set []assignment
 		if upd.Name != nil {
 			if upd.Rules.UniqueName && p.Workspace != "" && *upd.Name != p.Name {
 				workspaceID, err := workspaceCache{}.id(ctx, tx, p.Workspace)
@@ -129,13 +126,13 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 					return err
 				}
 			}
-			change("name", *upd.Name)
+			set = append(set, assignment{"name", *upd.Name})
 		}
 		if upd.Description != nil {
-			change("description", *upd.Description)
+			set = append(set, assignment{"description", *upd.Description})
 		}
 		if upd.Status != nil {
-			change("status", *upd.Status)
+			set = append(set, assignment{"status", *upd.Status})
 		}
 		if upd.Ext != nil {
 			merged, err := projectd.MergePatch(p.Ext, upd.Ext)
@@ -146,7 +143,7 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 			if err != nil {
 				return err
 			}
-			change("ext", ext)
+			set = append(set, assignment{"ext", ext})
 		}
 		if upd.Owner != nil && *upd.Owner != p.Owner.Login && *upd.Owner != p.Owner.UID {
 			if !a.User.IsAdmin() {
@@ -156,26 +153,20 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 			if err != nil {
 				return err
 			}
-			change("owner_id", ownerID)
+			set = append(set, assignment{"owner_id", ownerID})
 		}
 		if upd.Workspace != nil && *upd.Workspace != p.Workspace {
 			workspaceID, err := resolveWorkspace(ctx, tx, a, *upd.Workspace)
 			if err != nil {
 				return err
 			}
-			change("workspace_id", workspaceID)
+			set = append(set, assignment{"workspace_id", workspaceID})
 		}
-		res, err := tx.exec(ctx, "UPDATE projects SET "+set+" WHERE id = ? AND version = ?", append(args, p.ID, p.Version)...)
-		if err != nil {
+		c := newChanges()
+		if out, err = db.updateRow(ctx, tx, a, p, set, c); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errRetry // changed since we read it: read it again
-		}
-		if out, err = scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", p.ID)); err != nil {
-			return err
-		}
-		return moveCount(ctx, tx, db.keyOf(p), db.keyOf(out))
+		return db.afterWrite(ctx, tx, c)
 	})
 	return out, err
 }
@@ -194,6 +185,8 @@ func (db *DB) DeleteProject(ctx context.Context, ref string, ifMatch string) err
 		if _, err = tx.exec(ctx, "DELETE FROM projects WHERE id = ?", p.ID); err != nil {
 			return err
 		}
-		return addCount(ctx, tx, db.keyOf(p), -1)
+		c := newChanges()
+		c.deleted(db.keyOf(p))
+		return db.afterWrite(ctx, tx, c)
 	})
 }
