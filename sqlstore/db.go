@@ -12,13 +12,9 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	"projectd"
 )
@@ -31,10 +27,7 @@ type DB struct {
 	dialect *dialect
 	write   *sql.DB // SQLite: one connection, so writers queue here and not on SQLITE_BUSY
 	read    *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool as write
-	pool    *pgxpool.Pool
-	// cockroach is set on CockroachDB, which refuses schema changes after writes in a
-	// transaction: its bulk loads keep their indexes.
-	cockroach bool
+	engine  engine
 
 	// MasterKey seals access key secrets at rest (32 bytes).
 	MasterKey []byte
@@ -46,9 +39,6 @@ type DB struct {
 	TokenCacheTTL time.Duration
 
 	projectIDBlock idBlock
-	stmts          sync.Map // query text -> *sql.Stmt on the read pool
-	nstmts         int
-	mu             sync.Mutex
 	tokens         tokenCache
 	refs           refCache
 }
@@ -81,73 +71,16 @@ func Open(ctx context.Context, dsn string, ext *projectd.Extensions) (*DB, error
 	return db, nil
 }
 
-func (db *DB) openSQLite(path string) error {
-	// busy_timeout comes first so that setting WAL on a busy file waits instead of failing.
-	params := "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_cache_size=-65536"
-	w, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&_txlock=immediate")
-	if err != nil {
-		return fmt.Errorf("sqlstore: open %s: %w", path, err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
-	// Refresh the planner's statistics where they are missing or stale (cheap; SQLite
-	// decides which tables need it).
-	if _, err := w.Exec("PRAGMA optimize=0x10002"); err != nil {
-		w.Close()
-		return fmt.Errorf("sqlstore: open %s: %w", path, err)
-	}
-	r, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&mode=ro")
-	if err != nil {
-		w.Close()
-		return fmt.Errorf("sqlstore: open %s: %w", path, err)
-	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
-	db.dialect, db.write, db.read = sqliteDialect, w, r
-	return nil
-}
-
-func (db *DB) openPostgres(ctx context.Context, dsn string) error {
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		return fmt.Errorf("sqlstore: %w", err)
-	}
-	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	cfg.AfterConnect = preferGenericPlans
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("sqlstore: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return fmt.Errorf("sqlstore: connect to postgres: %w", err)
-	}
-	var version string
-	if err := pool.QueryRow(ctx, "SELECT version()").Scan(&version); err != nil {
-		pool.Close()
-		return fmt.Errorf("sqlstore: %w", err)
-	}
-	db.cockroach = strings.Contains(version, "CockroachDB")
-	sdb := stdlib.OpenDBFromPool(pool)
-	db.dialect, db.write, db.read, db.pool = postgresDialect, sdb, sdb, pool
-	return nil
-}
-
 func (db *DB) migrate(ctx context.Context) error {
 	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect.name)
 	if err != nil {
 		return err
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
-	if db.dialect == postgresDialect {
-		// A lock table rather than advisory locks, which CockroachDB does not have.
-		locker, err := lock.NewPostgresTableLocker()
-		if err != nil {
-			return err
-		}
-		opts = append(opts, goose.WithLocker(locker))
+	opts, err := db.engine.migrationOptions()
+	if err != nil {
+		return err
 	}
-	p, err := goose.NewProvider(db.dialect.goose, db.write, fsys, opts...)
+	p, err := goose.NewProvider(db.dialect.goose, db.write, fsys, append(opts, goose.WithDisableGlobalRegistry(true))...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrations: %w", err)
 	}
@@ -159,13 +92,10 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	db.engine.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
-	}
-	if db.pool != nil {
-		db.pool.Close()
 	}
 	return err
 }

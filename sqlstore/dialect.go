@@ -1,44 +1,11 @@
 package sqlstore
 
 import (
-	"context"
-	"errors"
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 )
-
-// preferGenericPlans makes a connection run its prepared statements with generic plans.
-// Left to choose, PostgreSQL planned a big owner's page afresh on every call, because its
-// custom plans looked cheaper than the generic one: 0.8 ms a page, against 0.2 ms with the
-// generic plan that is an index scan for every owner. Every statement of the store filters
-// on ids and indexed columns, where one plan serves all values. A server without the
-// setting (older CockroachDB) keeps its own choice.
-func preferGenericPlans(ctx context.Context, conn *pgx.Conn) error {
-	_, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
-	if isUnsupported(err) {
-		return nil
-	}
-	return err
-}
-
-// isUnsupported reports whether the server refused a statement or setting that it does
-// not have (CockroachDB and YugabyteDB lack some of PostgreSQL's): an unknown setting or
-// value, a feature it does not support, or syntax it does not know.
-func isUnsupported(err error) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
-		return false
-	}
-	switch pgErr.Code {
-	case "42704", "22023", "0A000", "42601":
-		return true
-	}
-	return false
-}
 
 // dialect holds what differs between the SQL flavours.
 type dialect struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -28,18 +27,18 @@ type idBlock struct {
 // projectIDs returns the first of n new consecutive project ids, or 0 on SQLite, where
 // the database assigns them.
 func (db *DB) projectIDs(ctx context.Context, n int) (int64, error) {
-	if db.dialect != postgresDialect {
+	if !db.engine.blocksProjectIDs() {
 		return 0, nil
 	}
 	if n > 1 { // a range of its own
-		end, err := db.reserveIDs(ctx, "projects", n)
+		end, err := db.engine.reserveIDs(ctx, "projects", n)
 		return end - int64(n), err
 	}
 	b := &db.projectIDBlock
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.next == b.end {
-		end, err := db.reserveIDs(ctx, "projects", projectIDBlock)
+		end, err := db.engine.reserveIDs(ctx, "projects", projectIDBlock)
 		if err != nil {
 			return 0, err
 		}
@@ -56,23 +55,6 @@ func (db *DB) forgetProjectIDs() {
 	b.mu.Lock()
 	b.next, b.end = 0, 0
 	b.mu.Unlock()
-}
-
-// reserveIDs takes size ids of table's blocks and returns the end of the range (exclusive).
-// It is a transaction of its own, so that a block is never held by a longer one.
-func (db *DB) reserveIDs(ctx context.Context, table string, size int) (int64, error) {
-	for attempt := 0; ; attempt++ {
-		var end int64
-		err := db.pool.QueryRow(ctx, "UPDATE id_blocks SET next = next + $1 WHERE name = $2 RETURNING next", size, table).Scan(&end)
-		if err == nil || !retryable(err) || attempt >= 9 {
-			return end, err
-		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
-		}
-	}
 }
 
 // isProjectIDTaken reports whether an insert failed because its id was taken, which

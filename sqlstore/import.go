@@ -64,7 +64,7 @@ func (db *DB) ImportUsers(ctx context.Context, users []*projectd.User) error {
 				return err
 			}
 		}
-		return db.syncIdentity(ctx, tx, "users")
+		return db.engine.syncIdentity(ctx, tx, "users")
 	})
 }
 
@@ -125,7 +125,7 @@ func (db *DB) ImportWorkspaces(ctx context.Context, workspaces []*projectd.Works
 				}
 			}
 		}
-		return db.syncIdentity(ctx, tx, "workspaces")
+		return db.engine.syncIdentity(ctx, tx, "workspaces")
 	})
 }
 

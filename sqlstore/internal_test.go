@@ -43,7 +43,7 @@ func TestPostgresGenericPlans(t *testing.T) {
 	}
 	defer db.Close()
 	var mode string
-	if err := db.pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode); err != nil || mode != "force_generic_plan" {
+	if err := db.engine.(*postgresEngine).pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode); err != nil || mode != "force_generic_plan" {
 		t.Fatalf("plan_cache_mode = %q, %v", mode, err)
 	}
 }
@@ -174,7 +174,7 @@ func TestPreparedReadsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	maxPreparedReads = db.nstmts + 1
+	maxPreparedReads = db.engine.(*sqliteEngine).nstmts + 1
 	for i := 0; i < 3; i++ {
 		for _, q := range []string{"SELECT 1 + ?", "SELECT 2 + ?"} {
 			var n int
@@ -188,8 +188,8 @@ func TestPreparedReadsBounded(t *testing.T) {
 			r.Close()
 		}
 	}
-	if db.nstmts != maxPreparedReads {
-		t.Fatalf("%d statements kept, want %d", db.nstmts, maxPreparedReads)
+	if db.engine.(*sqliteEngine).nstmts != maxPreparedReads {
+		t.Fatalf("%d statements kept, want %d", db.engine.(*sqliteEngine).nstmts, maxPreparedReads)
 	}
 	if _, err := db.query(context.Background(), "SELECT nonsense FROM nowhere"); err == nil {
 		t.Fatal("a bad query past the bound reported no error")

@@ -63,7 +63,7 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 			}()
 		}
 	}()
-	return db.bulkTx(ctx, func(tx *Tx) error {
+	return db.engine.bulkTx(ctx, func(tx *Tx) error {
 		rebuild, err := db.dropIndexesIfEmpty(ctx, tx)
 		if err != nil {
 			return err
@@ -245,20 +245,10 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 // syncProjectIDs moves PostgreSQL's project id blocks past the ids that rows brought, and
 // makes this process reserve a new block (other processes find out when an insert fails).
 func (l *loader) syncProjectIDs(ctx context.Context) error {
-	if !l.explicitIDs || l.tx.db.dialect != postgresDialect {
+	if !l.explicitIDs || !l.tx.db.engine.blocksProjectIDs() {
 		return nil
 	}
 	l.tx.db.forgetProjectIDs()
 	_, err := l.tx.exec(ctx, "UPDATE id_blocks SET next = GREATEST(next, (SELECT MAX(id) + 1 FROM projects)) WHERE name = 'projects'")
-	return err
-}
-
-// syncIdentity moves a PostgreSQL identity past ids that were inserted explicitly.
-func (db *DB) syncIdentity(ctx context.Context, tx *Tx, table string) error {
-	if db.dialect != postgresDialect {
-		return nil // SQLite's rowids continue from the largest id by themselves
-	}
-	_, err := tx.exec(ctx, fmt.Sprintf(
-		"SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), GREATEST((SELECT MAX(id) FROM %[1]s), 1))", table))
 	return err
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"projectd"
 )
@@ -74,20 +73,12 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	query, args := db.sql().listSQL(selectPage, a, &q, limit+1) // one more tells whether more exist
 	var rows rows
 	var total func() (int64, error)
-	if q.Count && db.pool != nil {
-		// PostgreSQL: the page and its total in one round trip.
+	batched := false
+	if q.Count {
 		countQuery, countArgs := db.countQuery(a, &q.Filter)
-		batch := &pgx.Batch{}
-		batch.Queue(db.dialect.rebind(query), args...)
-		batch.Queue(db.dialect.rebind(countQuery), countArgs...)
-		results := db.pool.SendBatch(ctx, batch)
-		defer results.Close()
-		rows, err = results.Query()
-		total = func() (n int64, err error) {
-			defer results.Close() // the batch's connection, before fill may need one
-			return n, results.QueryRow().Scan(&n)
-		}
-	} else {
+		rows, total, batched, err = db.engine.pageAndCount(ctx, query, args, countQuery, countArgs)
+	}
+	if !batched {
 		rows, err = db.query(ctx, query, args...)
 		total = func() (int64, error) { return db.count(ctx, a, &q.Filter) }
 	}

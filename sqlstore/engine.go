@@ -1,0 +1,42 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/pressly/goose/v3"
+)
+
+// engine is everything that differs between SQLite and PostgreSQL (with its distributed
+// relatives) beyond the text of the SQL, which dialect rewrites: how reads run, how a
+// bulk load runs, who assigns project ids. Each difference is a method here, written once
+// per engine in sqlite.go and postgres.go; no other file asks which engine it is on.
+type engine interface {
+	// query runs a read; queryRow a read of one row, whose missing row scans as
+	// sql.ErrNoRows.
+	query(ctx context.Context, query string, args ...any) (rows, error)
+	queryRow(ctx context.Context, query string, args ...any) scanner
+	// pageAndCount sends a page and the count of what it filters in one round trip and
+	// returns the page's rows and how to read the count after them; ok is false on an
+	// engine that cannot, where the caller runs the two one after the other.
+	pageAndCount(ctx context.Context, page string, pageArgs []any, count string, countArgs []any) (r rows, total func() (int64, error), ok bool, err error)
+	// migrationOptions are the options of goose's provider.
+	migrationOptions() ([]goose.ProviderOption, error)
+	// bulkTx runs the one transaction of a bulk load, then refreshes the planner's
+	// statistics.
+	bulkTx(ctx context.Context, fn func(tx *Tx) error) error
+	// secondaryIndexes is the query that lists the name and CREATE statement of every
+	// secondary index of projects, which a load into an empty table drops and builds
+	// again; "" keeps them live.
+	secondaryIndexes() string
+	// beforeIndexBuild tunes tx for building the indexes of a table of rows rows and
+	// returns how to put it back.
+	beforeIndexBuild(ctx context.Context, tx *Tx, rows int) (restore func(), err error)
+	// blocksProjectIDs reports whether the store hands out project ids from reserved
+	// blocks (ids.go) rather than the database.
+	blocksProjectIDs() bool
+	// syncIdentity moves a table's identity past ids that were inserted explicitly.
+	syncIdentity(ctx context.Context, tx *Tx, table string) error
+	// reserveIDs takes the next size ids of table's block counter and returns its new end.
+	reserveIDs(ctx context.Context, table string, size int) (int64, error)
+	close()
+}
