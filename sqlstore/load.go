@@ -98,7 +98,7 @@ func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project
 type preparedRow struct {
 	p     *projectd.Project
 	ext   string
-	state string // the TextKing state it counts under
+	state string // the value of the counted ext path it counts under
 }
 
 // prepareRows validates projects and fills in defaults; it needs no database.
