@@ -118,8 +118,10 @@ func (x *Extensions) IndexedPaths() []string { return x.sorted }
 // CountedPath is the full path whose values the store counts per owner, or "".
 func (x *Extensions) CountedPath() string { return x.counted }
 
-// Validate checks a whole ext document: a JSON object of at most 256 KiB of valid UTF-8
-// whose keys are known namespaces holding objects that their surfaces accept.
+// Validate checks a whole ext document: a JSON object of at most 256 KiB of valid UTF-8,
+// at most MaxExtDepth deep, without what CheckJSONText refuses, whose keys are known
+// namespaces holding objects that their surfaces accept. Every write of ext, by any API,
+// import or load, goes through here.
 func (x *Extensions) Validate(ext json.RawMessage) error {
 	if len(ext) > MaxExtBytes {
 		return Invalid("ext", "ext must be at most %d bytes encoded, got %d", MaxExtBytes, len(ext))
@@ -130,6 +132,9 @@ func (x *Extensions) Validate(ext json.RawMessage) error {
 	top, err := JSONObject(ext)
 	if err != nil {
 		return Invalid("ext", "ext must be a JSON object")
+	}
+	if err := CheckJSONText(ext, "ext", MaxExtDepth); err != nil {
+		return err
 	}
 	if err := x.checkIndexedTypes(top); err != nil {
 		return err

@@ -78,8 +78,8 @@ type ProjectUpdate struct {
 
 // ValidateName checks a project name: 1..256 characters of valid UTF-8.
 func ValidateName(field, name string) error {
-	if !utf8.ValidString(name) {
-		return Invalid(field, "%s must be valid UTF-8", field)
+	if err := CheckText(field, name); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(name); n < 1 || n > MaxNameLen {
 		return Invalid(field, "%s must be 1 to %d characters, got %d", field, MaxNameLen, n)
@@ -92,8 +92,8 @@ func ValidateName(field, name string) error {
 
 // ValidateDescription checks a description: at most 10,000 characters of valid UTF-8.
 func ValidateDescription(field, s string) error {
-	if !utf8.ValidString(s) {
-		return Invalid(field, "%s must be valid UTF-8", field)
+	if err := CheckText(field, s); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(s); n > MaxDescriptionLen {
 		return Invalid(field, "%s must be at most %d characters, got %d", field, MaxDescriptionLen, n)

@@ -121,6 +121,11 @@ func (q *ProjectQuery) Normalize(x *Extensions) error {
 		return Invalid("offset", "offset and cursor cannot be combined")
 	}
 	f := &q.Filter
+	for field, s := range map[string]string{"q": f.Q, "owner": f.Owner, "workspace": f.Workspace, "name": f.Name} {
+		if err := CheckText(field, s); err != nil {
+			return err
+		}
+	}
 	if f.Status != "" {
 		if err := ValidateStatus("status", f.Status); err != nil {
 			return err

@@ -41,8 +41,8 @@ func (u *User) Validate() error {
 		return Invalid("email", "email must be a plain address such as ann@example.com")
 	}
 	for field, v := range map[string]string{"first_name": u.FirstName, "last_name": u.LastName, "avatar_url": u.AvatarURL} {
-		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 256 {
-			return Invalid(field, "%s must be valid UTF-8 of at most 256 characters", field)
+		if CheckText(field, v) != nil || utf8.RuneCountInString(v) > 256 {
+			return Invalid(field, "%s must be valid UTF-8 without NUL, at most 256 characters", field)
 		}
 	}
 	if u.Role != RoleAdmin && u.Role != RoleMember {

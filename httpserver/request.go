@@ -57,10 +57,17 @@ func MediaType(r *http.Request) string {
 }
 
 // DecodeJSON decodes one JSON value from body into v, rejecting unknown fields, trailing
-// data and type mismatches with an error that names the field.
+// data, type mismatches and what projectd.CheckJSONText refuses (NUL characters, lone
+// surrogates, repeated names) with an error that names the field. Every JSON body of
+// every surface is read through here.
 func DecodeJSON(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return invalidUTF8(body)
+	}
+	if json.Valid(body) { // else the decoder names the syntax error
+		if err := projectd.CheckJSONText(body, "", 0); err != nil {
+			return err
+		}
 	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.DisallowUnknownFields()

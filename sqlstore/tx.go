@@ -19,14 +19,23 @@ type Tx struct {
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkArgs(args); err != nil {
+		return nil, err
+	}
 	return tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
-func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) scanner {
+	if err := checkArgs(args); err != nil {
+		return errRow{err}
+	}
 	return tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := checkArgs(args); err != nil {
+		return nil, err
+	}
 	return tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 

@@ -101,6 +101,9 @@ func (db *DB) FindWorkspace(ctx context.Context, name string) (*projectd.Workspa
 	if err != nil {
 		return nil, err
 	}
+	if projectd.ValidateWorkspaceName(name) != nil { // cannot exist
+		return nil, projectd.Errorf(projectd.ENOTFOUND, "no workspace %q", name)
+	}
 	list, err := db.listWorkspaces(ctx, a, name)
 	if err != nil {
 		return nil, err
@@ -117,6 +120,9 @@ func (db *DB) CheckWorkspaceMember(ctx context.Context, name string) error {
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return err
+	}
+	if projectd.ValidateWorkspaceName(name) != nil { // cannot exist
+		return projectd.Errorf(projectd.ENOTFOUND, "no workspace %q", name)
 	}
 	var member bool
 	err = db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = ?)

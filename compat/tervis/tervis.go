@@ -174,6 +174,10 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, f projectd.Proj
 		return err
 	})
 	if err != nil {
+		if n == 0 && projectd.ErrorCode(err) == projectd.EINVALID { // a path value the store refused
+			h.fail(w, r, http.StatusBadRequest, "The request is invalid.", projectd.ErrorMessage(err))
+			return
+		}
 		if n == 0 { // nothing is sent yet: answer with an error instead
 			h.internal(w, r, err)
 			return

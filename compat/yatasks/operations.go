@@ -51,7 +51,7 @@ func parseOperations(values url.Values) (projectd.OperationQuery, validation) {
 	}
 	for name, dst := range map[string]*string{"id_gt": &f.IDGt, "id_gte": &f.IDGte, "id_lt": &f.IDLt, "id_lte": &f.IDLte} {
 		if values.Has(name) {
-			if s := values.Get(name); s != "" {
+			if s := values.Get(name); s != "" && projectd.CheckText(name, s) == nil {
 				*dst = s
 			} else {
 				v.add(name, "INVALID_VALUE", "%s must be an operation id", name)
