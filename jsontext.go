@@ -89,7 +89,7 @@ func (c *textChecker) value(path string, depth int) {
 
 func (c *textChecker) object(path string, depth int) {
 	c.i++ // {
-	seen := map[string]bool{}
+	var seen names
 	for c.err == nil {
 		c.space()
 		if c.doc[c.i] == '}' {
@@ -107,15 +107,48 @@ func (c *textChecker) object(path string, depth int) {
 		if path != "" {
 			child = path + "." + name
 		}
-		if seen[name] {
+		if !seen.add(name) {
 			c.fail(child, "%s is given more than once", child)
 			return
 		}
-		seen[name] = true
 		c.space()
 		c.i++ // :
 		c.value(child, depth+1)
 	}
+}
+
+// names are the member names of one object seen so far: a short list searched in turn
+// (most objects have few members), a set past 16.
+type names struct {
+	list [16]string
+	n    int
+	set  map[string]bool
+}
+
+// add reports whether name is new.
+func (s *names) add(name string) bool {
+	if s.set != nil {
+		if s.set[name] {
+			return false
+		}
+		s.set[name] = true
+		return true
+	}
+	for _, seen := range s.list[:s.n] {
+		if seen == name {
+			return false
+		}
+	}
+	if s.n < len(s.list) {
+		s.list[s.n] = name
+		s.n++
+		return true
+	}
+	s.set = map[string]bool{name: true}
+	for _, seen := range s.list {
+		s.set[seen] = true
+	}
+	return true
 }
 
 func (c *textChecker) array(path string, depth int) {

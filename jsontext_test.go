@@ -2,6 +2,7 @@ package projectd_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -62,4 +63,20 @@ func FuzzCheckJSONText(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Objects of more than 16 members, past the short list, still catch repeated names.
+func TestCheckJSONTextManyMembers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 40 {
+		fmt.Fprintf(&b, `"k%d":%d,`, i, i)
+	}
+	b.WriteString(`"k3":0}`)
+	if err := projectd.CheckJSONText([]byte(b.String()), "", 0); projectd.ErrorField(err) != "k3" {
+		t.Fatalf("got %v", err)
+	}
+	if err := projectd.CheckJSONText([]byte(strings.Replace(b.String(), `"k3":0}`, `"k40":0}`, 1)), "", 0); err != nil {
+		t.Fatalf("distinct names refused: %v", err)
+	}
 }
