@@ -3,6 +3,8 @@ package projectd
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
 // Application error codes. Each transport maps them to its own status and shape in one place.
@@ -13,6 +15,7 @@ const (
 	ENOTFOUND     = "not_found"           // missing, or not visible to the caller
 	ECONFLICT     = "conflict"            // unique value taken, or a state that forbids the change
 	EPRECONDITION = "precondition_failed" // If-Match did not match the current version
+	ETOOMANY      = "too_many_requests"   // over a rate limit; RetryAfter says for how long
 	EINTERNAL     = "internal"            // anything else; never shown in detail to callers
 )
 
@@ -21,6 +24,8 @@ type Error struct {
 	Code    string
 	Field   string
 	Message string
+	// RetryAfter is how long an ETOOMANY caller should wait.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -50,6 +55,21 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// TooMany returns an ETOOMANY error: wait is how long until the budget allows again.
+func TooMany(wait time.Duration, format string, args ...any) *Error {
+	return &Error{Code: ETOOMANY, Message: fmt.Sprintf(format, args...), RetryAfter: wait}
+}
+
+// RetryAfter returns the whole seconds an ETOOMANY error asks the caller to wait (at
+// least 1), for a Retry-After header; 0 for any other error.
+func RetryAfter(err error) int {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != ETOOMANY {
+		return 0
+	}
+	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))
 }
 
 // ErrorField returns the field an application error names, if any.

@@ -32,6 +32,7 @@ type Config struct {
 	CursorKey []byte // signs list cursors; at least 32 bytes
 	Ext       *projectd.Extensions
 	Surfaces  []string // the names of the surfaces served beside the native API
+	Throttle  *httpserver.Throttle
 }
 
 // Handler serves the native API.
@@ -58,7 +59,7 @@ func clearAll(namespaces []string) json.RawMessage {
 
 // authenticated puts the bearer token's caller into the request context, or answers 401.
 func (h *Handler) authenticated(next http.HandlerFunc) http.Handler {
-	return httpserver.BearerAuth{Store: h.Store, Schemes: []string{"Bearer"},
+	return httpserver.BearerAuth{Store: h.Store, Throttle: h.Throttle, Schemes: []string{"Bearer"},
 		Missing: "send Authorization: Bearer <token>", Fail: h.error}.Wrap(next)
 }
 
@@ -70,6 +71,7 @@ var statusOf = map[string]int{
 	projectd.ENOTFOUND:     http.StatusNotFound,
 	projectd.ECONFLICT:     http.StatusConflict,
 	projectd.EPRECONDITION: http.StatusPreconditionFailed,
+	projectd.ETOOMANY:      http.StatusTooManyRequests,
 	projectd.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -92,6 +94,7 @@ type invalidParam struct {
 // error renders err as problem+json; internal errors are logged and not shown.
 func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf[projectd.ErrorCode(err)]
+	httpserver.SetRetryAfter(w, err)
 	var mediaErr *mediaTypeError
 	switch {
 	case errors.Is(err, httpserver.ErrBodyTooLarge):

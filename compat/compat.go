@@ -48,8 +48,9 @@ type Env struct {
 	Logger *slog.Logger
 	// PublicURL is the origin links point to ("" for the request's own).
 	PublicURL string
-	// Limiter bounds each user's requests a minute (nil: no bound).
-	Limiter *httpserver.Limiter
+	// Throttle bounds each user's requests and each address's failed authentications
+	// (nil: no bound); BearerAuth applies it, a surface with its own credentials too.
+	Throttle *httpserver.Throttle
 }
 
 // Store is everything of the store that surfaces use; sqlstore.DB implements it.

@@ -2,7 +2,9 @@ package httpserver
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"strconv"
 
 	"projectd"
 )
@@ -16,6 +18,9 @@ type Authenticator interface {
 // a token in Authorization: each says which schemes it reads and how a failure looks.
 type BearerAuth struct {
 	Store Authenticator
+	// Throttle bounds failed authentications per client address and requests per user
+	// (nil: no bound).
+	Throttle *Throttle
 	// Schemes are the Authorization schemes accepted, case-insensitively ("Bearer").
 	Schemes []string
 	// Missing is the message of the EUNAUTHORIZED error for a request without one.
@@ -33,11 +38,76 @@ func (a BearerAuth) Wrap(next http.HandlerFunc) http.HandlerFunc {
 			a.Fail(w, r, projectd.Errorf(projectd.EUNAUTHORIZED, "%s", a.Missing))
 			return
 		}
+		if err := a.Throttle.Before(r); err != nil {
+			a.Fail(w, r, err)
+			return
+		}
 		auth, err := a.Store.Authenticate(r.Context(), secret)
+		if projectd.ErrorCode(err) == projectd.EUNAUTHORIZED {
+			a.Throttle.Failed(r)
+		}
+		if err == nil {
+			err = a.Throttle.User(auth.User.ID)
+		}
 		if err != nil {
 			a.Fail(w, r, err)
 			return
 		}
 		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), auth)))
 	}
+}
+
+// Throttle is the budgets every surface applies, answered as ETOOMANY errors that each
+// surface renders as its 429 with Retry-After. The zero value and nil allow everything.
+type Throttle struct {
+	// PerUser bounds each authenticated user's requests a minute.
+	PerUser *Limiter
+	// FailedAuth bounds each client address's failed authentications a minute: past it,
+	// the address may not try again until its budget refills. The address is the
+	// connection's (behind a load balancer, the balancer's).
+	FailedAuth *Limiter
+}
+
+// Before refuses a request whose address has spent its failed authentications.
+func (t *Throttle) Before(r *http.Request) error {
+	if t == nil {
+		return nil
+	}
+	if spent, wait := t.FailedAuth.Exhausted(clientAddress(r)); spent {
+		return projectd.TooMany(wait, "too many failed authentications from this address; try again in %s", wait)
+	}
+	return nil
+}
+
+// Failed records a failed authentication from r's address.
+func (t *Throttle) Failed(r *http.Request) {
+	if t != nil {
+		t.FailedAuth.Allow(clientAddress(r))
+	}
+}
+
+// User spends one of the user's requests, or refuses when they are spent.
+func (t *Throttle) User(id int64) error {
+	if t == nil {
+		return nil
+	}
+	if ok, wait := t.PerUser.Allow(strconv.FormatInt(id, 10)); !ok {
+		return projectd.TooMany(wait, "too many requests; try again in %s", wait)
+	}
+	return nil
+}
+
+// SetRetryAfter sets Retry-After for an ETOOMANY error (and nothing for others).
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	if n := projectd.RetryAfter(err); n > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
+	}
+}
+
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -26,7 +26,30 @@ func (l *Limiter) Allow(caller string) (bool, time.Duration) {
 	if l == nil || l.perMinute <= 0 {
 		return true, 0
 	}
+	r := l.of(caller).Reserve()
+	if d := r.Delay(); d > 0 {
+		r.Cancel()
+		return false, time.Duration(math.Ceil(d.Seconds())) * time.Second
+	}
+	return true, 0
+}
+
+// Exhausted reports, without spending any, whether the caller's budget is spent and,
+// if so, how long until it allows one again.
+func (l *Limiter) Exhausted(caller string) (bool, time.Duration) {
+	if l == nil || l.perMinute <= 0 {
+		return false, 0
+	}
+	lim := l.of(caller)
+	if tokens := lim.Tokens(); tokens < 1 {
+		return true, time.Duration(math.Ceil((1 - tokens) * 60 / float64(l.perMinute) * float64(time.Second)))
+	}
+	return false, 0
+}
+
+func (l *Limiter) of(caller string) *rate.Limiter {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	lim, ok := l.callers[caller]
 	if !ok {
 		if len(l.callers) > 100_000 { // a bound against floods of distinct callers
@@ -35,11 +58,5 @@ func (l *Limiter) Allow(caller string) (bool, time.Duration) {
 		lim = rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute)
 		l.callers[caller] = lim
 	}
-	l.mu.Unlock()
-	r := lim.Reserve()
-	if d := r.Delay(); d > 0 {
-		r.Cancel()
-		return false, time.Duration(math.Ceil(d.Seconds())) * time.Second
-	}
-	return true, 0
+	return lim
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -245,6 +247,28 @@ func TestStoreFailureIsNotInvalidInput(t *testing.T) {
 	} {
 		if err := call(); projectd.ErrorCode(err) != projectd.EINTERNAL {
 			t.Errorf("%s on a closed store: %v (%s), want an internal error", name, err, projectd.ErrorCode(err))
+		}
+	}
+}
+
+// A new SQLite store, its WAL and its shared memory are readable by their owner alone.
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	db, err := Open(context.Background(), "sqlite:"+path, testdb.Extensions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateUser(context.Background(), &projectd.User{Login: "ann", Email: "ann@example.com", Role: projectd.RoleMember}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := info.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(f), mode)
 		}
 	}
 }

@@ -8,14 +8,23 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 
 	"github.com/pressly/goose/v3"
 )
 
-// openSQLite opens the file at path: one writer connection and a pool of readers.
+// openSQLite opens the file at path, created mode 0600 when new: one writer connection
+// and a pool of readers.
 func (db *DB) openSQLite(path string) error {
+	// A new file is its owner's alone; SQLite gives the WAL and shared-memory files the
+	// database file's permissions.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("sqlstore: create %s: %w", path, err)
+	}
 	// busy_timeout comes first so that setting WAL on a busy file waits instead of failing.
 	params := "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_cache_size=-65536"
 	w, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&_txlock=immediate")

@@ -136,12 +136,7 @@ func (h *Handler) handleSession(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, projectd.Invalid("auth_code", "auth_code is required"))
 		return
 	}
-	s, err := h.store.ExchangeAuthCode(r.Context(), req.AuthCode)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	h.writeSession(w, s)
+	h.session(w, r, func() (*projectd.Session, error) { return h.store.ExchangeAuthCode(r.Context(), req.AuthCode) })
 }
 
 func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -160,7 +155,20 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, projectd.Invalid("refreshToken", "refreshToken is required"))
 		return
 	}
-	s, err := h.store.RefreshSession(r.Context(), req.RefreshToken)
+	h.session(w, r, func() (*projectd.Session, error) { return h.store.RefreshSession(r.Context(), req.RefreshToken) })
+}
+
+// session answers a session that exchange issues for a credential (an auth code, a
+// refresh token), within the throttle's budget of failed authentications.
+func (h *Handler) session(w http.ResponseWriter, r *http.Request, exchange func() (*projectd.Session, error)) {
+	if err := h.throttle.Before(r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	s, err := exchange()
+	if projectd.ErrorCode(err) == projectd.EUNAUTHORIZED {
+		h.throttle.Failed(r)
+	}
 	if err != nil {
 		h.error(w, r, err)
 		return

@@ -24,14 +24,16 @@ type Store interface {
 
 // Handler serves the surface.
 type Handler struct {
-	store  Store
-	logger *slog.Logger
-	now    func() time.Time
+	store    Store
+	logger   *slog.Logger
+	now      func() time.Time
+	throttle *httpserver.Throttle
 }
 
-// New returns the surface's handler.
-func New(store Store, logger *slog.Logger) *Handler {
-	return &Handler{store: store, logger: logger, now: time.Now}
+// New returns the surface's handler; throttle (nil for none) bounds requests and failed
+// authentications.
+func New(store Store, logger *slog.Logger, throttle *httpserver.Throttle) *Handler {
+	return &Handler{store: store, logger: logger, now: time.Now, throttle: throttle}
 }
 
 // Error codes of the surface.
@@ -98,6 +100,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 		h.fail(w, r, http.StatusForbidden, codeForbidden, projectd.ErrorMessage(err))
 	case projectd.ENOTFOUND:
 		h.fail(w, r, http.StatusNotFound, codeNotFound, "Project not found")
+	case projectd.ETOOMANY:
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusTooManyRequests, codeGeneric, projectd.ErrorMessage(err))
 	default:
 		h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 		h.fail(w, r, http.StatusInternalServerError, codeGeneric, "Internal error")
@@ -127,7 +132,7 @@ func (h *Handler) client(next func(w http.ResponseWriter, r *http.Request)) http
 
 // authenticated also requires Authorization: Bearer <accessToken>.
 func (h *Handler) authenticated(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
-	return h.client(httpserver.BearerAuth{Store: h.store, Schemes: []string{"Bearer"},
+	return h.client(httpserver.BearerAuth{Store: h.store, Throttle: h.throttle, Schemes: []string{"Bearer"},
 		Missing: "Send Authorization: Bearer <accessToken>", Fail: h.error}.Wrap(next))
 }
 

@@ -22,7 +22,7 @@ var Surface = compat.Surface{
 	Title:   "Movika Studio Pro",
 	OpenAPI: openAPIDocument,
 	Ext:     projectd.ExtNamespace{Name: "movika", Validate: ValidateExt},
-	Flags:   compat.Routes(func(mux httpserver.Mux, env compat.Env) { New(env.Store, env.Logger).Routes(mux) }),
+	Flags:   compat.Routes(func(mux httpserver.Mux, env compat.Env) { New(env.Store, env.Logger, env.Throttle).Routes(mux) }),
 	Demo: compat.Demo{
 		Projects: []projectd.ProjectCreate{{Name: "Spring campaign film", Description: "Interactive film for the spring campaign.", Workspace: "demo-studio",
 			Ext: json.RawMessage(`{"movika":{"cover":"https://cdn.example.com/covers/spring.jpg","manifestChanges":"scene 3 reordered","lastBuiltManifestUrl":"https://cdn.example.com/manifests/spring/built.json","currentManifestUrl":"https://cdn.example.com/manifests/spring/current.json","buildStatus":2,"lastBuildStatus":2,"keywords":"spring, campaign","deployStatus":2,"lastDeployType":2,"deployedTo":[1,2],"modified":false}}`)}},

@@ -122,3 +122,40 @@ func TestNCPUnroutedPaths(t *testing.T) {
 		t.Errorf("GET /api/v1/workspaces: %d %q", r.StatusCode, r.Header.Get("Allow"))
 	}
 }
+
+// The gateway's 429: a key's user over --rate-limit, and an address whose signatures
+// failed --auth-failure-limit times, even with a good signature after.
+func TestNCPThrottle(t *testing.T) {
+	want429 := func(t *testing.T, r *testserver.Response) {
+		t.Helper()
+		var e struct {
+			Error struct{ ErrorCode, Message, Details string } `json:"error"`
+		}
+		r.JSON(t, &e)
+		if r.StatusCode != 429 || e.Error.ErrorCode != "429" || e.Error.Details == "" || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("got %d %s", r.StatusCode, r.Body)
+		}
+	}
+	t.Run("per user", func(t *testing.T) {
+		s := testserver.Start(t, testdb.Flavours[0].New(t), "--rate-limit", "2")
+		s.User("ann", false)
+		g := newSigner(t, s, "ann")
+		uri := g.workspace(t, "team")
+		if r := g.do("GET", uri, ""); r.StatusCode != 200 {
+			t.Fatalf("%d %s", r.StatusCode, r.Body)
+		}
+		want429(t, g.do("GET", uri, ""))
+	})
+	t.Run("failed signatures", func(t *testing.T) {
+		s := testserver.Start(t, testdb.Flavours[0].New(t), "--auth-failure-limit", "3")
+		s.User("ann", false)
+		g := newSigner(t, s, "ann")
+		uri := g.workspace(t, "team")
+		wrong := g
+		wrong.secret = "not the secret"
+		for range 3 {
+			gatewayError(t, wrong.do("GET", uri, ""), "200")
+		}
+		want429(t, g.do("GET", uri, ""))
+	})
+}

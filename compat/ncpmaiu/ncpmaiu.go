@@ -33,13 +33,15 @@ type Handler struct {
 	logger        *slog.Logger
 	now           func() time.Time
 	refuseReplays bool
+	throttle      *httpserver.Throttle
 }
 
 // New returns the surface's handler. Like NAVER's gateway, it accepts every correctly
 // signed request within the window, repeats included; with refuseReplays it accepts a
 // signature once, which also refuses identical requests signed in one millisecond.
-func New(store Store, logger *slog.Logger, refuseReplays bool) *Handler {
-	return &Handler{store: store, logger: logger, now: time.Now, refuseReplays: refuseReplays}
+// throttle (nil for none) bounds requests per user and failed signatures per address.
+func New(store Store, logger *slog.Logger, refuseReplays bool, throttle *httpserver.Throttle) *Handler {
+	return &Handler{store: store, logger: logger, now: time.Now, refuseReplays: refuseReplays, throttle: throttle}
 }
 
 // Window is how far a request's timestamp may be from the server's clock.
@@ -54,54 +56,48 @@ func Sign(secret []byte, method, uri, timestamp, accessKey string) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-// gatewayFail writes the gateway's error body, before the surface runs.
-func (h *Handler) gatewayFail(w http.ResponseWriter, code, message, details string) {
-	body := map[string]map[string]string{"error": {"errorCode": code, "message": message, "details": details}}
+// gatewayError is an answer of the gateway, before the surface runs.
+type gatewayError struct {
+	status                 int
+	code, message, details string
+}
+
+func authFailed(details string) *gatewayError {
+	return &gatewayError{http.StatusUnauthorized, "200", "Authentication Failed", details}
+}
+
+// gatewayFail writes the gateway's error body.
+func (h *Handler) gatewayFail(w http.ResponseWriter, e *gatewayError) {
+	body := map[string]map[string]string{"error": {"errorCode": e.code, "message": e.message, "details": e.details}}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusUnauthorized)
+	w.WriteHeader(e.status)
 	json.NewEncoder(w).Encode(body)
 }
 
-// signed checks the signature headers and runs next as the key's user. With
-// refuseReplays a signature is accepted once: a replay within the window is refused,
-// across restarts and replicas too (spent signatures are kept in the store until they
-// expire).
+// signed checks the signature headers and runs next as the key's user, within the
+// throttle's budgets: an address that failed too often, or a user over the rate limit, is
+// the gateway's 429. With refuseReplays a signature is accepted once: a replay within the
+// window is refused, across restarts and replicas too (spent signatures are kept in the
+// store until they expire).
 func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		timestamp := r.Header.Get("x-ncp-apigw-timestamp")
-		accessKey := r.Header.Get("x-ncp-iam-access-key")
-		signature := r.Header.Get("x-ncp-apigw-signature-v2")
-		if timestamp == "" || accessKey == "" || signature == "" {
-			h.gatewayFail(w, "200", "Authentication Failed", "send x-ncp-apigw-timestamp, x-ncp-iam-access-key and x-ncp-apigw-signature-v2")
+		if err := h.throttle.Before(r); err != nil {
+			h.tooMany(w, err)
 			return
 		}
-		ms, err := strconv.ParseInt(timestamp, 10, 64)
+		user, at, signature, gwErr, err := h.verify(r)
 		if err != nil {
-			h.gatewayFail(w, "200", "Authentication Failed", "x-ncp-apigw-timestamp must be milliseconds since the epoch")
-			return
-		}
-		at := time.UnixMilli(ms)
-		if skew := h.now().Sub(at); skew > Window || skew < -Window {
-			h.gatewayFail(w, "200", "Authentication Failed", "the timestamp is more than 5 minutes away from the server's clock")
-			return
-		}
-		user, secret, err := h.store.FindAccessKey(r.Context(), accessKey)
-		switch projectd.ErrorCode(err) {
-		case "":
-		case projectd.EFORBIDDEN:
-			h.gatewayFail(w, "210", "Permission Denied", "the access key is disabled")
-			return
-		case projectd.EUNAUTHORIZED:
-			h.gatewayFail(w, "200", "Authentication Failed", "unknown access key")
-			return
-		default:
 			h.logger.Error("access key lookup", "request_id", httpserver.RequestID(r), "err", err)
 			h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
 			return
 		}
-		want := Sign(secret, r.Method, r.RequestURI, timestamp, accessKey)
-		if !hmac.Equal([]byte(signature), []byte(want)) {
-			h.gatewayFail(w, "200", "Authentication Failed", "the signature does not match the request")
+		if gwErr != nil {
+			h.throttle.Failed(r)
+			h.gatewayFail(w, gwErr)
+			return
+		}
+		if err := h.throttle.User(user.ID); err != nil {
+			h.tooMany(w, err)
 			return
 		}
 		if h.refuseReplays && !h.spend(w, r, signature, at) {
@@ -112,6 +108,44 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 	}
 }
 
+func (h *Handler) tooMany(w http.ResponseWriter, err error) {
+	httpserver.SetRetryAfter(w, err)
+	h.gatewayFail(w, &gatewayError{http.StatusTooManyRequests, "429", "Too Many Requests", projectd.ErrorMessage(err)})
+}
+
+// verify checks a request's signature headers: the key's user, the request's time and
+// signature, or the gateway's refusal; err is a store that could not answer.
+func (h *Handler) verify(r *http.Request) (user *projectd.User, at time.Time, signature string, gwErr *gatewayError, err error) {
+	timestamp := r.Header.Get("x-ncp-apigw-timestamp")
+	accessKey := r.Header.Get("x-ncp-iam-access-key")
+	signature = r.Header.Get("x-ncp-apigw-signature-v2")
+	if timestamp == "" || accessKey == "" || signature == "" {
+		return nil, at, "", authFailed("send x-ncp-apigw-timestamp, x-ncp-iam-access-key and x-ncp-apigw-signature-v2"), nil
+	}
+	ms, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return nil, at, "", authFailed("x-ncp-apigw-timestamp must be milliseconds since the epoch"), nil
+	}
+	at = time.UnixMilli(ms)
+	if skew := h.now().Sub(at); skew > Window || skew < -Window {
+		return nil, at, "", authFailed("the timestamp is more than 5 minutes away from the server's clock"), nil
+	}
+	user, secret, err := h.store.FindAccessKey(r.Context(), accessKey)
+	switch projectd.ErrorCode(err) {
+	case "":
+	case projectd.EFORBIDDEN:
+		return nil, at, "", &gatewayError{http.StatusUnauthorized, "210", "Permission Denied", "the access key is disabled"}, nil
+	case projectd.EUNAUTHORIZED:
+		return nil, at, "", authFailed("unknown access key"), nil
+	default:
+		return nil, at, "", nil, err
+	}
+	if !hmac.Equal([]byte(signature), []byte(Sign(secret, r.Method, r.RequestURI, timestamp, accessKey))) {
+		return nil, at, "", authFailed("the signature does not match the request"), nil
+	}
+	return user, at, signature, nil, nil
+}
+
 // spend records a signature as used, answering a replay (or a store failure) itself.
 func (h *Handler) spend(w http.ResponseWriter, r *http.Request, signature string, at time.Time) bool {
 	err := h.store.SpendSignature(r.Context(), signature, at.Add(Window))
@@ -119,7 +153,7 @@ func (h *Handler) spend(w http.ResponseWriter, r *http.Request, signature string
 	case "":
 		return true
 	case projectd.ECONFLICT:
-		h.gatewayFail(w, "200", "Authentication Failed", "this signature was used already")
+		h.gatewayFail(w, authFailed("this signature was used already"))
 	default:
 		h.logger.Error("spend signature", "request_id", httpserver.RequestID(r), "err", err)
 		h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")

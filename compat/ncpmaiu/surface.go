@@ -26,7 +26,9 @@ var Surface = compat.Surface{
 	}},
 	Flags: func(fs *flag.FlagSet) compat.Mount {
 		refuse := fs.Bool("ncp-refuse-replays", false, "NAVER surface: accept each signature once (identical requests signed in one millisecond are then refused)")
-		return func(mux httpserver.Mux, env compat.Env) { New(env.Store, env.Logger, *refuse).Routes(mux) }
+		return func(mux httpserver.Mux, env compat.Env) {
+			New(env.Store, env.Logger, *refuse, env.Throttle).Routes(mux)
+		}
 	},
 	Demo: compat.Demo{
 		Projects: []projectd.ProjectCreate{

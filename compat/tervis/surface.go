@@ -23,7 +23,9 @@ var Surface = compat.Surface{
 	Ext: projectd.ExtNamespace{Name: "tervis", Validate: ValidateExt, Indexed: []projectd.IndexedPath{
 		{Key: "Status", Column: "ext_tervis_status", Kind: projectd.ExtInt, Default: int64(0)},
 	}},
-	Flags: compat.Routes(func(mux httpserver.Mux, env compat.Env) { New(env.Store, env.Logger, env.PublicURL).Routes(mux) }),
+	Flags: compat.Routes(func(mux httpserver.Mux, env compat.Env) {
+		New(env.Store, env.Logger, env.PublicURL, env.Throttle).Routes(mux)
+	}),
 	Demo: compat.Demo{
 		Projects: []projectd.ProjectCreate{{Name: "Team offsite tumbler", Description: "Custom tumbler design.",
 			Ext: json.RawMessage(`{"tervis":{"Status":5,"Product":{"Id":"5877e7a0-7303-4119-bd4f-4615a3f09520","Name":"24oz Tumbler","Size":24,"Category":"Tumblers","Price":24.99,"WrapHeight":6.1,"WrapWidth":7.1,"Backgrounds":[],"Guideline":null,"Form":null,"FGCode":"TUM24","IsActive":true,"SiteCodeID":24,"IsProjectCopiedFromTemplate":false},"Stamps":[{"Id":"366b0c42-552c-4e20-a23a-9243a836532e","Name":"Logo","CategoryNames":"Brand","Top":4.1,"Left":5.1,"Height":6.1,"Width":7.1,"CanChangeColor":true,"DefaultColor":"#ffffff","Layer":1,"Rotation":0,"Url":"https://cdn.example.com/stamps/logo.png","AssetId":"384b7d72-00b6-4446-911c-082d9ece88f1","BackgroundColor":"#1d4e89"}],"BackgroundColor":"#1d4e89","SiteCode":"TRV","SiteCodeID":24,"IsDefaultProjectName":false,"ArtboardFlatImage":"QEA=","ExpiryDate":"2027-08-01T16:37:19.0768116+00:00"}}`)}},

@@ -31,12 +31,14 @@ type Handler struct {
 	store     Store
 	logger    *slog.Logger
 	publicURL string
+	throttle  *httpserver.Throttle
 }
 
 // New returns the surface's handler; publicURL (or the request's origin) is the origin
-// that 404 messages quote.
-func New(store Store, logger *slog.Logger, publicURL string) *Handler {
-	return &Handler{store: store, logger: logger, publicURL: publicURL}
+// that 404 messages quote; throttle (nil for none) bounds requests and failed
+// authentications.
+func New(store Store, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle) *Handler {
+	return &Handler{store: store, logger: logger, publicURL: publicURL, throttle: throttle}
 }
 
 // xmlMedia returns the XML media type the client asked for, or "" for JSON: Web API's
@@ -82,17 +84,21 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, messa
 const denied = "Authorization has been denied for this request."
 
 func (h *Handler) authenticated(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
-	return httpserver.BearerAuth{Store: h.store, Schemes: []string{"Bearer"}, Fail: h.authFailed}.Wrap(next)
+	return httpserver.BearerAuth{Store: h.store, Throttle: h.throttle, Schemes: []string{"Bearer"}, Fail: h.authFailed}.Wrap(next)
 }
 
-// authFailed is Web API's answer to a missing or unknown token; a store that could not
-// check one is a 500.
+// authFailed is Web API's answer to a missing or unknown token, or a caller over the
+// budget; a store that could not check one is a 500.
 func (h *Handler) authFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if projectd.ErrorCode(err) == projectd.EUNAUTHORIZED {
+	switch projectd.ErrorCode(err) {
+	case projectd.EUNAUTHORIZED:
 		h.fail(w, r, http.StatusUnauthorized, denied, "")
-		return
+	case projectd.ETOOMANY:
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusTooManyRequests, projectd.ErrorMessage(err), "")
+	default:
+		h.internal(w, r, err)
 	}
-	h.internal(w, r, err)
 }
 
 func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {

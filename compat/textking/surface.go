@@ -24,7 +24,9 @@ var Surface = compat.Surface{
 	Ext: projectd.ExtNamespace{Name: "textking", Validate: ValidateExt, Indexed: []projectd.IndexedPath{
 		{Key: "state", Column: "ext_textking_state", Kind: projectd.ExtText, Default: "prepared", Counted: true},
 	}},
-	Flags: compat.Routes(func(mux httpserver.Mux, env compat.Env) { New(env.Store, env.Logger, env.PublicURL).Routes(mux) }),
+	Flags: compat.Routes(func(mux httpserver.Mux, env compat.Env) {
+		New(env.Store, env.Logger, env.PublicURL, env.Throttle).Routes(mux)
+	}),
 	Demo: compat.Demo{
 		Projects: []projectd.ProjectCreate{
 			{Name: "My Translation Project", Description: "Catalogue translation into German.",

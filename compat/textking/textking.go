@@ -25,12 +25,13 @@ type Handler struct {
 	store     Store
 	logger    *slog.Logger
 	publicURL string
+	throttle  *httpserver.Throttle
 }
 
 // New returns the surface's handler; links point at publicURL, or at the request's origin
-// when it is empty.
-func New(store Store, logger *slog.Logger, publicURL string) *Handler {
-	return &Handler{store: store, logger: logger, publicURL: publicURL}
+// when it is empty; throttle (nil for none) bounds requests and failed authentications.
+func New(store Store, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle) *Handler {
+	return &Handler{store: store, logger: logger, publicURL: publicURL, throttle: throttle}
 }
 
 const (
@@ -53,7 +54,7 @@ func (h *Handler) negotiated(next func(w http.ResponseWriter, r *http.Request)) 
 		if lang := contentLanguage(r.Header.Get("Accept-Language")); lang != "" {
 			w.Header().Set("Content-Language", lang)
 		}
-		httpserver.BearerAuth{Store: h.store, Schemes: []string{"Bearer"},
+		httpserver.BearerAuth{Store: h.store, Throttle: h.throttle, Schemes: []string{"Bearer"},
 			Missing: "Send Authorization: Bearer <token>", Fail: h.error}.Wrap(next)(w, r)
 	}
 }
@@ -139,6 +140,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 		h.fail(w, r, http.StatusNotFound, "not_found", "No such project")
 	case projectd.ECONFLICT, projectd.EPRECONDITION:
 		h.fail(w, r, http.StatusConflict, "conflict", projectd.ErrorMessage(err))
+	case projectd.ETOOMANY:
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusTooManyRequests, "too_many_requests", projectd.ErrorMessage(err))
 	default:
 		h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 		h.fail(w, r, http.StatusInternalServerError, "internal_error", "Internal error")

@@ -23,7 +23,7 @@ var Surface = compat.Surface{
 	Ext: projectd.ExtNamespace{Name: "tasks", Validate: ValidateExt, Indexed: []projectd.IndexedPath{
 		{Key: "private_comment", Column: "ext_tasks_private_comment", Kind: projectd.ExtText, Default: ""},
 	}},
-	Flags: compat.Routes(func(mux httpserver.Mux, env compat.Env) { New(env.Store, env.Logger, env.Limiter).Routes(mux) }),
+	Flags: compat.Routes(func(mux httpserver.Mux, env compat.Env) { New(env.Store, env.Logger, env.Throttle).Routes(mux) }),
 	Demo: compat.Demo{
 		Projects: []projectd.ProjectCreate{{Name: "Elephant color", Description: "What color is the elephant in the picture?",
 			Ext: json.RawMessage(`{"tasks":{"public_instructions":"<p>Look at the picture and decide what color the elephant is.</p>","private_comment":"My first project","task_spec":{"input_spec":{"image":{"type":"url","required":true,"hidden":false}},"output_spec":{"result":{"type":"string","required":true,"hidden":false}},"view_spec":{"type":"classic","assets":{"script_urls":["library1.js","library2.js"]},"markup":"<task interface code>","script":"<JavaScript code>","styles":"<CSS code>","settings":{"showSkip":true,"showTimer":true,"showTitle":true,"showSubmit":true,"showFullscreen":true,"showInstructions":true,"showFinish":true,"showMessage":true,"showReward":true}}},"assignments_issuing_type":"AUTOMATED","assignments_automerge_enabled":false,"max_active_assignments_count":15,"quality_control":{"configs":[{"collector_config":{"type":"SKIPPED_IN_ROW_ASSIGNMENTS"},"rules":[{"conditions":[{"key":"skipped_in_row_count","operator":"GTE","value":10}],"action":{"type":"REJECT_ALL_ASSIGNMENTS","parameters":{"public_comment":"Skipped more than 10 task suites in a row"}}}]}]},"localization_config":{"default_language":"EN"}}}`)}},

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"projectd"
@@ -26,34 +25,22 @@ type Store interface {
 
 // Handler serves the surface.
 type Handler struct {
-	store   Store
-	logger  *slog.Logger
-	limiter *httpserver.Limiter
+	store    Store
+	logger   *slog.Logger
+	throttle *httpserver.Throttle
 }
 
-// New returns the surface's handler; limiter (nil for none) bounds each user's requests
-// a minute, answered with 429 TOO_MANY_REQUESTS as the Toloka API does.
-func New(store Store, logger *slog.Logger, limiter *httpserver.Limiter) *Handler {
-	return &Handler{store: store, logger: logger, limiter: limiter}
+// New returns the surface's handler; throttle (nil for none) bounds each user's requests
+// and each address's failed authentications, answered with 429 TOO_MANY_REQUESTS as the
+// Toloka API does.
+func New(store Store, logger *slog.Logger, throttle *httpserver.Throttle) *Handler {
+	return &Handler{store: store, logger: logger, throttle: throttle}
 }
 
-// authenticated accepts "OAuth <token>", "ApiKey <token>" and "Bearer <token>", then
-// holds the caller to the rate limit.
+// authenticated accepts "OAuth <token>", "ApiKey <token>" and "Bearer <token>".
 func (h *Handler) authenticated(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
-	return httpserver.BearerAuth{Store: h.store, Schemes: []string{"OAuth", "ApiKey", "Bearer"},
-		Missing: "Send Authorization: OAuth <token>", Fail: h.error}.Wrap(h.limited(next))
-}
-
-// limited answers 429 TOO_MANY_REQUESTS, as the Toloka API does, to a caller over the limit.
-func (h *Handler) limited(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := h.limiter.Allow(strconv.FormatInt(projectd.UserFromContext(r.Context()).ID, 10)); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-			h.fail(w, r, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "Too many requests", map[string]string{"interval": "MIN"})
-			return
-		}
-		next(w, r)
-	}
+	return httpserver.BearerAuth{Store: h.store, Throttle: h.throttle, Schemes: []string{"OAuth", "ApiKey", "Bearer"},
+		Missing: "Send Authorization: OAuth <token>", Fail: h.error}.Wrap(next)
 }
 
 // fieldError is one entry of a VALIDATION_ERROR payload.
@@ -106,6 +93,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 		h.fail(w, r, http.StatusNotFound, "DOES_NOT_EXIST", "Object does not exist", nil)
 	case projectd.ECONFLICT:
 		h.fail(w, r, http.StatusConflict, "INAPPROPRIATE_STATUS", projectd.ErrorMessage(err), nil)
+	case projectd.ETOOMANY: // as the Toloka API answers its rate limit
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", projectd.ErrorMessage(err), map[string]string{"interval": "MIN"})
 	default:
 		h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 		h.fail(w, r, http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error", nil)

@@ -29,17 +29,17 @@ type mountedSurface struct {
 }
 
 // newServer composes every surface of projectd on one handler.
-func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, limiter *httpserver.Limiter, mounted []mountedSurface) http.Handler {
+func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle, mounted []mountedSurface) http.Handler {
 	mux := http.NewServeMux()
-	routes(mux, store, logger, publicURL, limiter, mounted)
+	routes(mux, store, logger, publicURL, throttle, mounted)
 	return httpserver.Middleware(mux, logger)
 }
 
 // routes registers every route of the server on mux: the native API's, and those of the
 // surfaces of the list, each mounted with the flags it declared, with its OpenAPI
 // document. compat/README.md lists them all (TestRouteTable).
-func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicURL string, limiter *httpserver.Limiter, mounted []mountedSurface) {
-	env := compat.Env{Store: store, Logger: logger, PublicURL: publicURL, Limiter: limiter}
+func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle, mounted []mountedSurface) {
+	env := compat.Env{Store: store, Logger: logger, PublicURL: publicURL, Throttle: throttle}
 	var names []string
 	for _, m := range mounted {
 		names = append(names, m.Name)
@@ -53,6 +53,7 @@ func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicU
 		CursorKey: subkey(store.MasterKey, "cursor"),
 		Ext:       store.Ext,
 		Surfaces:  names,
+		Throttle:  throttle,
 	}).Routes(mux)
 }
 
@@ -61,7 +62,8 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	publicURL := fs.String("public-url", "", "scheme://host[:port] that links point to (default: the request's)")
 	demo := fs.Bool("demo", false, "load demo data and print curl lines for every surface")
-	rateLimit := fs.Int("rate-limit", 6000, "requests a minute per user on the Yandex Tasks surface (0: no limit)")
+	rateLimit := fs.Int("rate-limit", 6000, "requests a minute per user, on every surface and the native API (0: no limit)")
+	authFailures := fs.Int("auth-failure-limit", 20, "failed authentications a minute per client address before 429s (0: no limit)")
 	var mounted []mountedSurface
 	for _, s := range e.surfaces {
 		mounted = append(mounted, mountedSurface{s, s.Flags(fs)})
@@ -71,6 +73,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	}
 	if *rateLimit < 0 {
 		return fmt.Errorf("--rate-limit must be 0 or more")
+	}
+	if *authFailures < 0 {
+		return fmt.Errorf("--auth-failure-limit must be 0 or more")
 	}
 	if *publicURL != "" {
 		u, err := url.Parse(*publicURL)
@@ -101,7 +106,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 	}
 	logger.Info("projectd listening", "url", base, "db", store.Dialect())
-	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, httpserver.NewLimiter(*rateLimit), mounted), logger)
+	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, &httpserver.Throttle{PerUser: httpserver.NewLimiter(*rateLimit), FailedAuth: httpserver.NewLimiter(*authFailures)}, mounted), logger)
 }
 
 // serveGCPercent is the garbage collector's target for serve unless GOGC says otherwise.
