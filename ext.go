@@ -32,6 +32,10 @@ type IndexedPath struct {
 	// Counted asks the store to keep exact per-owner counts by this path's value, so that
 	// an owner's total (by value) costs no scan. At most one path is counted.
 	Counted bool
+	// Pins, on a boolean path, pins the projects where it is true: the store refuses to
+	// delete them, rename them, move them to another workspace or unset the path,
+	// whichever API asks (ECONFLICT).
+	Pins bool
 }
 
 // ExtKind is the JSON type of an indexed ext path.
@@ -52,6 +56,7 @@ type Extensions struct {
 	paths      map[string]IndexedPath // by full path: "textking.state"
 	sorted     []string               // the keys of paths, sorted
 	counted    string                 // the counted path, or ""
+	pins       []string               // the pinning paths
 }
 
 // NewExtensions checks the declarations of every namespace and indexes them.
@@ -82,6 +87,12 @@ func NewExtensions(namespaces ...ExtNamespace) (*Extensions, error) {
 					return nil, fmt.Errorf("counted path %s must hold text", path)
 				}
 				x.counted = path
+			}
+			if idx.Pins {
+				if idx.Kind != ExtBool {
+					return nil, fmt.Errorf("pinning path %s must hold a boolean", path)
+				}
+				x.pins = append(x.pins, path)
 			}
 			x.paths[path] = idx
 		}
@@ -117,6 +128,16 @@ func (x *Extensions) IndexedPaths() []string { return x.sorted }
 
 // CountedPath is the full path whose values the store counts per owner, or "".
 func (x *Extensions) CountedPath() string { return x.counted }
+
+// PinnedBy returns the pinning path that is true in ext, or "" when none is.
+func (x *Extensions) PinnedBy(ext json.RawMessage) string {
+	for _, path := range x.pins {
+		if ExtValue(ext, path) == true {
+			return path
+		}
+	}
+	return ""
+}
 
 // Validate checks a whole ext document: a JSON object of at most 256 KiB of valid UTF-8,
 // at most MaxExtDepth deep, without what CheckJSONText refuses, whose keys are known

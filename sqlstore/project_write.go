@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -162,6 +164,9 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 			}
 			set = append(set, assignment{"workspace_id", workspaceID})
 		}
+		if err := db.checkPinned(p, set); err != nil {
+			return err
+		}
 		c := newChanges()
 		if out, err = db.updateRow(ctx, tx, a, p, set, c); err != nil {
 			return err
@@ -169,6 +174,31 @@ func (db *DB) UpdateProject(ctx context.Context, ref string, upd *projectd.Proje
 		return db.afterWrite(ctx, tx, c)
 	})
 	return out, err
+}
+
+// checkPinned refuses the changes a pinned project may not have: a new name, another
+// workspace, ext without its pin.
+func (db *DB) checkPinned(p *projectd.Project, set []assignment) error {
+	path := db.Ext.PinnedBy(p.Ext)
+	if path == "" {
+		return nil
+	}
+	for _, s := range set {
+		field, pinned := s.column, false
+		switch s.column {
+		case "name":
+			pinned = s.value != p.Name
+		case "workspace_id":
+			field, pinned = "workspace", true
+		case "ext":
+			pinned = db.Ext.PinnedBy(json.RawMessage(s.value.(string))) != path
+			field = "ext." + path
+		}
+		if pinned {
+			return &projectd.Error{Code: projectd.ECONFLICT, Field: field, Message: fmt.Sprintf("project %d is pinned by ext.%s: its %s cannot change", p.ID, path, field)}
+		}
+	}
+	return nil
 }
 
 // DeleteProject removes a project the caller may change.
@@ -181,6 +211,9 @@ func (db *DB) DeleteProject(ctx context.Context, ref string, ifMatch string) err
 		p, err := db.findForWrite(ctx, tx, a, ref, ifMatch)
 		if err != nil {
 			return err
+		}
+		if path := db.Ext.PinnedBy(p.Ext); path != "" {
+			return &projectd.Error{Code: projectd.ECONFLICT, Field: "ext." + path, Message: fmt.Sprintf("project %d is pinned by ext.%s and cannot be deleted", p.ID, path)}
 		}
 		if _, err = tx.exec(ctx, "DELETE FROM projects WHERE id = ?", p.ID); err != nil {
 			return err

@@ -193,14 +193,15 @@ func (db *DB) SetWorkspaceMember(ctx context.Context, workspace, login, role str
 	if err := projectd.ValidateWorkspaceRole(role); err != nil {
 		return nil, err
 	}
-	return &projectd.WorkspaceMember{Login: login, Role: role}, db.changeMembers(ctx, workspace, func(tx *Tx, id int64) error {
+	return &projectd.WorkspaceMember{Login: login, Role: role}, db.changeMembers(ctx, workspace, "", func(tx *Tx, id int64) error {
 		return setMember(ctx, tx, id, login, role)
 	})
 }
 
-// RemoveWorkspaceMember removes a member; the last owner cannot be removed.
+// RemoveWorkspaceMember removes a member: owners and admins remove anyone, and every
+// member may leave; the last owner cannot go.
 func (db *DB) RemoveWorkspaceMember(ctx context.Context, workspace, login string) error {
-	return db.changeMembers(ctx, workspace, func(tx *Tx, id int64) error {
+	return db.changeMembers(ctx, workspace, login, func(tx *Tx, id int64) error {
 		res, err := tx.exec(ctx, `DELETE FROM workspace_members
 			WHERE workspace_id = ? AND user_id = (SELECT id FROM users WHERE login = ?)`, id, login)
 		if err != nil {
@@ -213,9 +214,10 @@ func (db *DB) RemoveWorkspaceMember(ctx context.Context, workspace, login string
 	})
 }
 
-// changeMembers runs change for a workspace the caller owns (or any, for admins), then
-// checks that an owner remains and stamps the workspace as updated.
-func (db *DB) changeMembers(ctx context.Context, workspace string, change func(tx *Tx, id int64) error) error {
+// changeMembers runs change for a workspace the caller owns (or any, for admins; or, for
+// a member whose login is self, their own membership), then checks that an owner remains
+// and stamps the workspace as updated.
+func (db *DB) changeMembers(ctx context.Context, workspace, self string, change func(tx *Tx, id int64) error) error {
 	a, err := caller(ctx, projectd.ScopeWrite)
 	if err != nil {
 		return err
@@ -231,7 +233,7 @@ func (db *DB) changeMembers(ctx context.Context, workspace string, change func(t
 		} else if err != nil {
 			return err
 		}
-		if !a.User.IsAdmin() && role.String != projectd.WorkspaceRoleOwner {
+		if !a.User.IsAdmin() && role.String != projectd.WorkspaceRoleOwner && (self == "" || self != a.User.Login) {
 			return projectd.Errorf(projectd.EFORBIDDEN, "only owners of %s change its members", workspace)
 		}
 		if err := change(tx, id); err != nil {

@@ -159,3 +159,32 @@ func TestNCPThrottle(t *testing.T) {
 		want429(t, g.do("GET", uri, ""))
 	})
 }
+
+// The base project NAVER makes with a workspace is protected in the store, whichever API
+// asks: the native API can neither delete nor rename nor move it, nor unset its flag.
+func TestNCPBaseProjectIsPinnedForEveryAPI(t *testing.T) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
+		g := newSigner(t, s, "ann")
+		uri := g.workspace(t, "team")
+		s.CLI("workspace", "create", "--name", "other", "--owner", "ann")
+		var page struct {
+			Result struct {
+				Projects []struct{ ProjectID int64 } `json:"projects"`
+			} `json:"result"`
+		}
+		g.do("GET", uri, "").JSON(t, &page)
+		base := fmt.Sprintf("/api/projects/%d", page.Result.Projects[0].ProjectID)
+		s.Do("DELETE", base, ann, "").WantProblem(t, 409, "ext.maiu.isBaseProject")
+		s.Do("PATCH", base, ann, `{"name":"renamed"}`).WantProblem(t, 409, "name")
+		s.Do("PATCH", base, ann, `{"workspace":"other"}`).WantProblem(t, 409, "workspace")
+		s.Do("PATCH", base, ann, `{"ext":{"maiu":{"isBaseProject":false}}}`).WantProblem(t, 409, "ext.maiu.isBaseProject")
+		s.Do("PATCH", base, ann, `{"ext":null}`).WantProblem(t, 409, "ext.maiu.isBaseProject")
+		if r := s.Do("PATCH", base, ann, `{"description":"still the base"}`); r.StatusCode != 200 {
+			t.Fatalf("a description may change: %d %s", r.StatusCode, r.Body)
+		}
+		if r := s.Do("GET", base, ann, ""); r.StatusCode != 200 {
+			t.Fatalf("the base project is gone: %d", r.StatusCode)
+		}
+	})
+}

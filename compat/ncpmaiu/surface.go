@@ -22,7 +22,7 @@ var Surface = compat.Surface{
 	Title:   "NAVER Media AI Understanding",
 	OpenAPI: openAPIDocument,
 	Ext: projectd.ExtNamespace{Name: "maiu", Validate: ValidateExt, Indexed: []projectd.IndexedPath{
-		{Key: "isBaseProject", Column: "ext_maiu_is_base", Kind: projectd.ExtBool, Default: false},
+		{Key: "isBaseProject", Column: "ext_maiu_is_base", Kind: projectd.ExtBool, Default: false, Pins: true},
 	}},
 	Flags: func(fs *flag.FlagSet) compat.Mount {
 		refuse := fs.Bool("ncp-refuse-replays", false, "NAVER surface: accept each signature once (identical requests signed in one millisecond are then refused)")
