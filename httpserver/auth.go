@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"projectd"
 )
@@ -49,10 +51,15 @@ func (a BearerAuth) Wrap(next http.HandlerFunc) http.HandlerFunc {
 		if err == nil {
 			err = a.Throttle.User(auth.User.ID)
 		}
+		var leave func()
+		if err == nil {
+			leave, err = a.Throttle.Enter(auth.User.ID)
+		}
 		if err != nil {
 			a.Fail(w, r, err)
 			return
 		}
+		defer leave()
 		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), auth)))
 	}
 }
@@ -66,6 +73,12 @@ type Throttle struct {
 	// the address may not try again until its budget refills. The address is the
 	// connection's (behind a load balancer, the balancer's).
 	FailedAuth *Limiter
+	// Concurrent bounds each user's requests in progress at once (0: no bound), so that
+	// one user's stalled clients cannot take every worker of the server.
+	Concurrent int
+
+	mu      sync.Mutex
+	running map[int64]int
 }
 
 // Before refuses a request whose address has spent its failed authentications.
@@ -102,6 +115,30 @@ func SetRetryAfter(w http.ResponseWriter, err error) {
 	if n := projectd.RetryAfter(err); n > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(n))
 	}
+}
+
+// Enter counts a request of the user in progress, or refuses one past Concurrent; leave
+// must be called when it ends.
+func (t *Throttle) Enter(id int64) (leave func(), err error) {
+	if t == nil || t.Concurrent <= 0 {
+		return func() {}, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running[id] >= t.Concurrent {
+		return nil, projectd.TooMany(time.Second, "more than %d requests of yours are in progress", t.Concurrent)
+	}
+	if t.running == nil {
+		t.running = map[int64]int{}
+	}
+	t.running[id]++
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.running[id]--; t.running[id] == 0 {
+			delete(t.running, id)
+		}
+	}, nil
 }
 
 func clientAddress(r *http.Request) string {

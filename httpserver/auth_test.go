@@ -3,9 +3,12 @@ package httpserver_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"projectd"
 	"projectd/httpserver"
@@ -62,5 +65,55 @@ func TestBearerAuth(t *testing.T) {
 	h(httptest.NewRecorder(), req)
 	if projectd.ErrorMessage(failed) != "send a token" {
 		t.Errorf("missing credential: %v", failed)
+	}
+}
+
+// Each user's requests in progress are bounded; leaving frees a place.
+func TestThrottleConcurrent(t *testing.T) {
+	th := &httpserver.Throttle{Concurrent: 2}
+	leave1, err1 := th.Enter(7)
+	_, err2 := th.Enter(7)
+	_, err3 := th.Enter(7)
+	if err1 != nil || err2 != nil || projectd.ErrorCode(err3) != projectd.ETOOMANY || projectd.RetryAfter(err3) < 1 {
+		t.Fatalf("got %v %v %v", err1, err2, err3)
+	}
+	if _, err := th.Enter(8); err != nil {
+		t.Fatalf("another user: %v", err)
+	}
+	leave1()
+	if _, err := th.Enter(7); err != nil {
+		t.Fatalf("after leaving: %v", err)
+	}
+}
+
+// A streamed answer's writes each have their own deadline: a client that stops reading
+// is cut off after the idle time, and the handler learns it from its write.
+func TestStreamWriterCutsOffStalledClients(t *testing.T) {
+	result := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out := httpserver.NewStreamWriter(w, 32<<10, 200*time.Millisecond)
+		chunk := make([]byte, 64<<10)
+		for range 2000 { // 128 MB: far more than a socket holds
+			if _, err := out.Write(chunk); err != nil {
+				result <- err
+				return
+			}
+		}
+		result <- out.Flush()
+	}))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")) // and never read
+	select {
+	case err := <-result:
+		if err == nil {
+			t.Fatal("the stalled client was written to the end")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stalled client was not cut off")
 	}
 }

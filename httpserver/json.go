@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"bufio"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -69,4 +70,25 @@ func AppendTime(b []byte, t time.Time, layout string) []byte {
 // ServeDocument answers a fixed JSON document, such as a surface's OpenAPI document.
 func ServeDocument(doc []byte) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, http.StatusOK, doc) }
+}
+
+// StreamWriteTimeout is how long one write of a streamed answer may wait on its client.
+const StreamWriteTimeout = 10 * time.Second
+
+// NewStreamWriter buffers a long answer (size bytes at a time) and gives each write to
+// the client a deadline of its own, idle from when it starts: a client that stops reading
+// is cut off after idle, not after the server's whole WriteTimeout.
+func NewStreamWriter(w http.ResponseWriter, size int, idle time.Duration) *bufio.Writer {
+	return bufio.NewWriterSize(deadlineWriter{w, http.NewResponseController(w), idle}, size)
+}
+
+type deadlineWriter struct {
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	d.rc.SetWriteDeadline(time.Now().Add(d.idle))
+	return d.w.Write(p)
 }

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -269,6 +271,71 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 		}
 		if mode := info.Mode().Perm(); mode != 0o600 {
 			t.Errorf("%s has mode %o, want 600", filepath.Base(f), mode)
+		}
+	}
+}
+
+// A stream reads in chunks and holds no store connection while its callback waits: with
+// more stalled streams than the SQLite reader pool has connections, pages still answer;
+// and every project comes once, in order, across chunks cut by rows and by bytes.
+func TestStreamsHoldNoConnectionWhileWaiting(t *testing.T) {
+	defer func(n, b int) { streamChunk, streamChunkBytes = n, b }(streamChunk, streamChunkBytes)
+	streamChunk, streamChunkBytes = 7, 300
+	db, _ := storeOfOwners(t, 1)
+	root := &projectd.User{Login: "root", Email: "root@example.com", Role: projectd.RoleAdmin}
+	if err := db.CreateUser(context.Background(), root); err != nil {
+		t.Fatal(err)
+	}
+	ctx := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: root, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}})
+	for i := range 40 {
+		ext := `{}`
+		if i%5 == 0 {
+			ext = `{"tasks":{"private_comment":"` + strings.Repeat("x", 200) + `"}}`
+		}
+		if _, err := db.CreateProject(ctx, &projectd.ProjectCreate{Name: fmt.Sprintf("p%02d", i), Owner: "u01", Ext: json.RawMessage(ext)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []string
+	q := projectd.ProjectQuery{Sort: []projectd.SortKey{{Field: projectd.SortName}}}
+	if err := db.StreamProjects(ctx, q, func(p *projectd.Project) error { seen = append(seen, p.Name); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 41 || !slices.IsSorted(seen) || slices.Compact(slices.Clone(seen))[40] != seen[40] {
+		t.Fatalf("streamed %d: %v", len(seen), seen)
+	}
+	release := make(chan struct{})
+	var started sync.WaitGroup
+	done := make(chan error, 12)
+	for range 12 { // the reader pool has 8
+		started.Add(1)
+		go func() {
+			first := true
+			done <- db.StreamProjects(ctx, q, func(*projectd.Project) error {
+				if first {
+					first = false
+					started.Done()
+					<-release
+				}
+				return nil
+			})
+		}()
+	}
+	started.Wait()
+	pageDone := make(chan error, 1)
+	go func() { _, err := db.ListProjects(ctx, projectd.ProjectQuery{Limit: 5}); pageDone <- err }()
+	select {
+	case err := <-pageDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a page waited on stalled streams")
+	}
+	close(release)
+	for range 12 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
 		}
 	}
 }

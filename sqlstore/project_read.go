@@ -116,7 +116,17 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	return page, nil
 }
 
-// StreamProjects calls fn for every matching project in order, one row at a time.
+// Streams read projects a chunk at a time, of streamChunk rows or streamChunkBytes of
+// ext, whichever comes first: a store connection is held only while a chunk is read,
+// never while fn (a slow client, perhaps) takes its time, and memory holds one chunk.
+var (
+	streamChunk      = 256
+	streamChunkBytes = 4 << 20
+)
+
+// StreamProjects calls fn for every matching project in order. It pages by keyset
+// underneath, so a stream is not one snapshot: a project written while it runs may or
+// may not be in it (each is there at most once, in order).
 func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn func(*projectd.Project) error) error {
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
@@ -125,22 +135,54 @@ func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn fu
 	if err := q.Normalize(db.Ext); err != nil {
 		return err
 	}
-	query, args := db.sql().listSQL(selectProjects, a, &q, q.Limit)
-	rows, err := db.query(ctx, query, args...)
-	if err != nil {
-		return err
+	if q.Offset > 0 {
+		return projectd.Invalid("offset", "streams page by keyset, not by offset")
 	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanProject(rows)
+	remaining := q.Limit // 0: all of them
+	for {
+		chunk := streamChunk
+		if q.Limit > 0 {
+			chunk = min(chunk, remaining)
+		}
+		batch, more, err := db.streamChunk(ctx, a, &q, chunk)
 		if err != nil {
 			return err
 		}
-		if err := fn(p); err != nil {
-			return err
+		for _, p := range batch {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		remaining -= len(batch)
+		if !more || (q.Limit > 0 && remaining == 0) {
+			return nil
+		}
+		q.After = db.Ext.Keyset(batch[len(batch)-1], q.Sort)
+	}
+}
+
+// streamChunk reads up to limit rows after q.After, fewer when their ext passes
+// streamChunkBytes; more tells whether rows may follow.
+func (db *DB) streamChunk(ctx context.Context, a *projectd.Auth, q *projectd.ProjectQuery, limit int) ([]*projectd.Project, bool, error) {
+	query, args := db.sql().listSQL(selectProjects, a, q, limit)
+	rows, err := db.query(ctx, query, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var batch []*projectd.Project
+	size := 0
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		batch = append(batch, p)
+		if size += len(p.Ext); size >= streamChunkBytes && len(batch) < limit {
+			return batch, true, nil // the rest of the chunk comes in the next one
 		}
 	}
-	return rows.Err()
+	return batch, len(batch) == limit, rows.Err()
 }
 
 // CountProjects counts the matching projects the caller may see, from indexes alone.

@@ -100,6 +100,12 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 			h.tooMany(w, err)
 			return
 		}
+		leave, err := h.throttle.Enter(user.ID)
+		if err != nil {
+			h.tooMany(w, err)
+			return
+		}
+		defer leave()
 		if h.refuseReplays && !h.spend(w, r, signature, at) {
 			return
 		}

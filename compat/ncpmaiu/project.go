@@ -1,7 +1,6 @@
 package ncpmaiu
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -184,7 +183,7 @@ func (h *Handler) handleList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	out := bufio.NewWriterSize(w, 32<<10)
+	out := httpserver.NewStreamWriter(w, 32<<10, httpserver.StreamWriteTimeout)
 	out.WriteString(`{"code":"0","message":"success","result":{"projects":[`)
 	var n int64
 	buf := make([]byte, 0, 512)

@@ -5,7 +5,6 @@
 package tervis
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -152,7 +151,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, f projectd.Proj
 	} else {
 		w.Header().Set("Content-Type", mt+"; charset=utf-8")
 	}
-	out := bufio.NewWriterSize(w, 32<<10)
+	out := httpserver.NewStreamWriter(w, 32<<10, httpserver.StreamWriteTimeout)
 	if mt == "" {
 		out.WriteByte('[')
 	} else {

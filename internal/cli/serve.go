@@ -64,6 +64,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	demo := fs.Bool("demo", false, "load demo data and print curl lines for every surface")
 	rateLimit := fs.Int("rate-limit", 6000, "requests a minute per user, on every surface and the native API (0: no limit)")
 	authFailures := fs.Int("auth-failure-limit", 20, "failed authentications a minute per client address before 429s (0: no limit)")
+	concurrent := fs.Int("concurrent-requests", 16, "requests of one user in progress at once before 429s (0: no limit)")
 	var mounted []mountedSurface
 	for _, s := range e.surfaces {
 		mounted = append(mounted, mountedSurface{s, s.Flags(fs)})
@@ -76,6 +77,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	}
 	if *authFailures < 0 {
 		return fmt.Errorf("--auth-failure-limit must be 0 or more")
+	}
+	if *concurrent < 0 {
+		return fmt.Errorf("--concurrent-requests must be 0 or more")
 	}
 	if *publicURL != "" {
 		u, err := url.Parse(*publicURL)
@@ -106,7 +110,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 	}
 	logger.Info("projectd listening", "url", base, "db", store.Dialect())
-	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, &httpserver.Throttle{PerUser: httpserver.NewLimiter(*rateLimit), FailedAuth: httpserver.NewLimiter(*authFailures)}, mounted), logger)
+	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, &httpserver.Throttle{PerUser: httpserver.NewLimiter(*rateLimit), FailedAuth: httpserver.NewLimiter(*authFailures), Concurrent: *concurrent}, mounted), logger)
 }
 
 // serveGCPercent is the garbage collector's target for serve unless GOGC says otherwise.
