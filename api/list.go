@@ -32,6 +32,9 @@ var nativeSorts = []string{projectd.SortID, projectd.SortName, projectd.SortCrea
 func (h *Handler) parseListQuery(values url.Values) (projectd.ProjectQuery, error) {
 	var q projectd.ProjectQuery
 	for name, vs := range values {
+		if name == "" {
+			return q, projectd.Invalid("query", "the query has a parameter without a name")
+		}
 		if !slices.Contains(listParams, name) {
 			return q, projectd.Invalid(name, "unknown parameter %q", name)
 		}

@@ -74,7 +74,7 @@ func DecodeJSON(body []byte, v any) error {
 	if err := d.Decode(v); err != nil {
 		return JSONError(err)
 	}
-	if d.More() {
+	if len(bytes.TrimSpace(body[d.InputOffset():])) > 0 { // d.More misses a stray ] or }
 		return projectd.Invalid("body", "request body must hold one JSON value")
 	}
 	return nil
@@ -94,7 +94,7 @@ func invalidUTF8(body []byte) error {
 		i += size
 	}
 	field := "body"
-	if m := lastKey.FindSubmatch(body[:i]); m != nil {
+	if m := lastKey.FindSubmatch(body[:i]); m != nil && len(m[1]) > 0 {
 		field = string(m[1])
 	}
 	return projectd.Invalid(field, "%s must be valid UTF-8", field)

@@ -20,6 +20,9 @@ const (
 // (the values the previous answer gave), at most one of them.
 func parsePage(values url.Values) (page, limit int, err error) {
 	for name, vs := range values {
+		if name == "" {
+			return 0, 0, projectd.Invalid("query", "the query has a parameter without a name")
+		}
 		if name != "limit" && name != "after" && name != "before" {
 			return 0, 0, projectd.Invalid(name, "unknown parameter %s", name)
 		}

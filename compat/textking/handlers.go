@@ -23,6 +23,9 @@ var listParams = []string{"page", "per_page", "state"}
 
 func parseList(values url.Values) (page, perPage int, state string, err error) {
 	for name, vs := range values {
+		if name == "" {
+			return 0, 0, "", invalidParam("query", "the query has a parameter without a name")
+		}
 		if !slices.Contains(listParams, name) {
 			return 0, 0, "", invalidParam(name, "unknown parameter %s", name)
 		}

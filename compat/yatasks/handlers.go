@@ -34,7 +34,9 @@ var ownerID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // checkParams refuses parameters the list does not take and parameters given twice.
 func checkParams(values url.Values, known []string, v validation) {
 	for name, vs := range values {
-		if !slices.Contains(known, name) {
+		if name == "" {
+			v.add("query", "UNKNOWN_FIELD", "the query has a parameter without a name")
+		} else if !slices.Contains(known, name) {
 			v.add(name, "UNKNOWN_FIELD", "unknown parameter %s", name)
 		} else if len(vs) > 1 {
 			v.add(name, "INVALID_VALUE", "%s is given more than once", name)
