@@ -155,3 +155,14 @@ func TestTextKingUnroutedPaths(t *testing.T) {
 		t.Errorf("XML 405: %d %q %s", r.StatusCode, r.Header.Get("Allow"), r.Body)
 	}
 }
+
+// A read-only token may read but not write: 403 forbidden, not "no such project".
+func TestTextKingReadOnlyToken(t *testing.T) {
+	s := testserver.Start(t, testdb.Flavours[0].New(t))
+	s.User("ann", false)
+	ro := strings.TrimSpace(s.CLI("token", "create", "--login", "ann", "--scopes", "read"))
+	textkingError(t, textkingPHP(s, "POST", "/v1/projects", ro, `{"name":"x"}`), 403, "forbidden")
+	if r := textkingPHP(s, "GET", "/v1/projects", ro, ""); r.StatusCode != 200 {
+		t.Fatalf("read: %d %s", r.StatusCode, r.Body)
+	}
+}

@@ -124,8 +124,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, code,
 	h.write(w, r, status, object("error", number("status", strconv.Itoa(status)), str("error", code), str("message", message)))
 }
 
-// error maps an application error to the surface's statuses and codes, in one place. A
-// project the caller may not change is another customer's: not found, like any other.
+// error maps an application error to the surface's statuses and codes, in one place.
 func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	switch projectd.ErrorCode(err) {
 	case projectd.EINVALID:
@@ -136,8 +135,10 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 		h.fail(w, r, http.StatusBadRequest, code, projectd.ErrorMessage(err))
 	case projectd.EUNAUTHORIZED:
 		h.fail(w, r, http.StatusUnauthorized, "unauthorized", projectd.ErrorMessage(err))
-	case projectd.ENOTFOUND, projectd.EFORBIDDEN:
+	case projectd.ENOTFOUND:
 		h.fail(w, r, http.StatusNotFound, "not_found", "No such project")
+	case projectd.EFORBIDDEN: // another customer's project is ENOTFOUND already (ownProject)
+		h.fail(w, r, http.StatusForbidden, "forbidden", projectd.ErrorMessage(err))
 	case projectd.ECONFLICT, projectd.EPRECONDITION:
 		h.fail(w, r, http.StatusConflict, "conflict", projectd.ErrorMessage(err))
 	case projectd.ETOOMANY:
