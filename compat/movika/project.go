@@ -73,7 +73,8 @@ func ValidateExt(ns json.RawMessage) error {
 			n, err := strconv.Atoi(string(raw)) // a JSON integer, never 1.0 or 1e0
 			ok = err == nil && n >= 0 && n <= rule.max
 		case "enums":
-			ok = json.Unmarshal(raw, &list) == nil && !bytes.ContainsAny(raw, ".eE")
+			// A set of the enum's values: at most one of each.
+			ok = json.Unmarshal(raw, &list) == nil && !bytes.ContainsAny(raw, ".eE") && len(list) <= rule.max+1
 			for _, v := range list {
 				ok = ok && v >= 0 && v <= rule.max
 			}

@@ -97,6 +97,11 @@ var model = map[string][]member{
 	},
 }
 
+// MaxItems bounds every collection of the model (Stamps, Assets, Product.Backgrounds):
+// an empty item renders as every member of its type, so a collection's length, not the
+// bytes it was written in, decides how large a project's answer is.
+const MaxItems = 100
+
 // coreMembers of Project come from the core model, not from ext.tervis.
 var coreMembers = []string{"Id", "Name", "CreatedDate", "ModifiedDate", "UserID"}
 
@@ -174,6 +179,9 @@ func validateValue(m member, raw json.RawMessage, field string) error {
 		var items []json.RawMessage
 		if json.Unmarshal(raw, &items) != nil {
 			return bad("an array of " + m.typ)
+		}
+		if len(items) > MaxItems {
+			return bad(fmt.Sprintf("at most %d %ss", MaxItems, m.typ))
 		}
 		for i, item := range items {
 			if err := validate(m.typ, item, fmt.Sprintf("%s[%d].", field, i)); err != nil {

@@ -2,7 +2,9 @@ package tervis
 
 import (
 	"encoding/json"
+	"projectd"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +40,23 @@ func TestOpenAPIDescribesTheModel(t *testing.T) {
 		}
 		if len(schema.Properties) != len(members) {
 			t.Errorf("%s: the document has %d properties, the model %d members", typ, len(schema.Properties), len(members))
+		}
+	}
+}
+
+// A collection longer than MaxItems is refused with its path named; MaxItems is allowed.
+func TestCollectionsAreBounded(t *testing.T) {
+	items := func(n int) string { return "[" + strings.TrimSuffix(strings.Repeat("{},", n), ",") + "]" }
+	if err := ValidateExt(json.RawMessage(`{"Assets":` + items(MaxItems) + `,"Product":{"Backgrounds":` + items(MaxItems) + `}}`)); err != nil {
+		t.Fatalf("%d items: %v", MaxItems, err)
+	}
+	for path, doc := range map[string]string{
+		"Assets":              `{"Assets":` + items(MaxItems+1) + `}`,
+		"Stamps":              `{"Stamps":` + items(MaxItems+1) + `}`,
+		"Product.Backgrounds": `{"Product":{"Backgrounds":` + items(MaxItems+1) + `}}`,
+	} {
+		if err := ValidateExt(json.RawMessage(doc)); projectd.ErrorField(err) != path {
+			t.Errorf("%s: got %v", path, err)
 		}
 	}
 }
