@@ -16,6 +16,11 @@ const (
 type Auth struct {
 	User   *User
 	Scopes []string
+	// TokenID is the bearer token the caller authenticated with (0 for other
+	// credentials), and ExpiresAt when that credential expires (nil: never). Credentials
+	// the caller mints are bounded by them.
+	TokenID   int64
+	ExpiresAt *time.Time
 }
 
 // Can reports whether the credential carries scope.

@@ -35,7 +35,8 @@ type DB struct {
 	Ext *projectd.Extensions
 	// Now is the clock; tests replace it.
 	Now func() time.Time
-	// TokenCacheTTL is how long a verified token is trusted without asking the database.
+	// TokenCacheTTL is how long a verified token is trusted without asking the database:
+	// a token revoked on another replica stops working there within it.
 	TokenCacheTTL time.Duration
 
 	projectIDBlock idBlock
@@ -46,7 +47,7 @@ type DB struct {
 // Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") for the ext
 // namespaces of ext, and migrates its schema to the newest version.
 func Open(ctx context.Context, dsn string, ext *projectd.Extensions) (*DB, error) {
-	db := &DB{Now: time.Now, TokenCacheTTL: 10 * time.Second, Ext: ext}
+	db := &DB{Now: time.Now, TokenCacheTTL: time.Second, Ext: ext}
 	db.tokens.entries = map[string]tokenEntry{}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):

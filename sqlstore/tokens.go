@@ -48,6 +48,7 @@ func (db *DB) CreateToken(ctx context.Context, login, name string, scopes []stri
 	if len(name) > 256 {
 		return nil, projectd.Invalid("name", "name must be at most 256 characters")
 	}
+	now := db.now()
 	var user *projectd.User
 	if login != "" {
 		u, err := db.namedUser(ctx, login)
@@ -60,16 +61,23 @@ func (db *DB) CreateToken(ctx context.Context, login, name string, scopes []stri
 		if err != nil {
 			return nil, err
 		}
+		parent, err := db.parent(ctx, a)
+		if err != nil {
+			return nil, err
+		}
 		for _, s := range scopes {
-			if !a.Can(s) {
+			if !parent.Can(s) {
 				return nil, projectd.Errorf(projectd.EFORBIDDEN, "cannot grant scope %s that this token lacks", s)
 			}
+		}
+		if ttl, err = bound(parent, now, ttl, "expires_in"); err != nil {
+			return nil, err
 		}
 		user = a.User
 	}
 	slices.Sort(scopes)
 	scopes = slices.Compact(scopes)
-	t := &projectd.Token{Name: name, Scopes: scopes, CreatedAt: db.now(), Secret: newSecret(TokenPrefix)}
+	t := &projectd.Token{Name: name, Scopes: scopes, CreatedAt: now, Secret: newSecret(TokenPrefix)}
 	var expires sql.NullInt64
 	if ttl > 0 {
 		e := t.CreatedAt.Add(ttl)
@@ -85,6 +93,41 @@ func (db *DB) CreateToken(ctx context.Context, login, name string, scopes []stri
 		return nil, err
 	}
 	return t, nil
+}
+
+// parent re-reads the caller's token in the store, not in the cache, so that a token
+// revoked on another replica (or expired) mints nothing; a caller authenticated otherwise
+// (an operator's context) is taken as it is.
+func (db *DB) parent(ctx context.Context, a *projectd.Auth) (*projectd.Auth, error) {
+	if a.TokenID == 0 {
+		return a, nil
+	}
+	var scopes string
+	var expires sql.NullInt64
+	err := db.queryRow(ctx, "SELECT scopes, expires_at FROM tokens WHERE id = ? AND user_id = ?", a.TokenID, a.User.ID).Scan(&scopes, &expires)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && expires.Valid && db.now().UnixMicro() >= expires.Int64) {
+		db.tokens.forgetToken(a.TokenID)
+		return nil, projectd.Errorf(projectd.EUNAUTHORIZED, "the token that asks has been revoked or has expired")
+	} else if err != nil {
+		return nil, err
+	}
+	return &projectd.Auth{User: a.User, Scopes: strings.Split(scopes, ","), TokenID: a.TokenID, ExpiresAt: optTime(expires)}, nil
+}
+
+// bound is how long a credential that parent mints may live: ttl, or the parent's own
+// remaining life when ttl is 0; a ttl past the parent's expiry is refused, naming field.
+func bound(p *projectd.Auth, now time.Time, ttl time.Duration, field string) (time.Duration, error) {
+	if p.ExpiresAt == nil {
+		return ttl, nil
+	}
+	left := p.ExpiresAt.Sub(now)
+	if ttl == 0 {
+		return left, nil
+	}
+	if ttl > left {
+		return 0, projectd.Invalid(field, "%s must not outlast the credential that asks, which expires in %s", field, left.Round(time.Second))
+	}
+	return ttl, nil
 }
 
 // ListTokens returns the caller's tokens, without secrets.
@@ -173,7 +216,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*projectd.Auth, 
 	if subtle.ConstantTimeCompare(stored, hash) != 1 || (expires.Valid && now.UnixMicro() >= expires.Int64) {
 		return nil, denied
 	}
-	a := &projectd.Auth{User: u, Scopes: strings.Split(scopes, ",")}
+	a := &projectd.Auth{User: u, Scopes: strings.Split(scopes, ","), TokenID: tokenID, ExpiresAt: optTime(expires)}
 	until := now.Add(db.TokenCacheTTL)
 	if expires.Valid && fromMicros(expires.Int64).Before(until) {
 		until = fromMicros(expires.Int64)
@@ -233,6 +276,17 @@ func (c *tokenCache) put(key string, a *projectd.Auth, until time.Time) {
 		clear(c.entries)
 	}
 	c.entries[key] = tokenEntry{a, until}
+}
+
+// forgetToken drops the entries of a token the store no longer has.
+func (c *tokenCache) forgetToken(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, e := range c.entries {
+		if e.auth.TokenID == id {
+			delete(c.entries, key)
+		}
+	}
 }
 
 func (c *tokenCache) forget(key string) {
