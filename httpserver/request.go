@@ -74,7 +74,7 @@ func DecodeJSON(body []byte, v any) error {
 	if err := d.Decode(v); err != nil {
 		return JSONError(err)
 	}
-	if len(bytes.TrimSpace(body[d.InputOffset():])) > 0 { // d.More misses a stray ] or }
+	if len(bytes.Trim(body[d.InputOffset():], " \t\r\n")) > 0 { // JSON whitespace only; d.More misses a stray ] or }
 		return projectd.Invalid("body", "request body must hold one JSON value")
 	}
 	return nil
