@@ -94,10 +94,12 @@ type AccessKey struct {
 type CredentialService interface {
 	// CreateAccessKey issues a signing key pair for the user with the given login (the
 	// CLI) or, with an empty login, for the caller.
-	CreateAccessKey(ctx context.Context, login string) (*AccessKey, error)
-	// FindAccessKey returns the user a key signs for and its secret: EUNAUTHORIZED for an
-	// unknown key, EFORBIDDEN for a disabled one.
-	FindAccessKey(ctx context.Context, accessKey string) (*User, []byte, error)
+	// For the caller, the key carries the caller's token's scopes and expires no later
+	// than it; ttl (0: no expiry of its own) bounds it further.
+	CreateAccessKey(ctx context.Context, login string, ttl time.Duration) (*AccessKey, error)
+	// FindAccessKey returns what a key signs for (its user, scopes and expiry) and its
+	// secret: EUNAUTHORIZED for an unknown or expired key, EFORBIDDEN for a disabled one.
+	FindAccessKey(ctx context.Context, accessKey string) (*Auth, []byte, error)
 	DisableAccessKey(ctx context.Context, accessKey string) error
 	// SpendSignature records a signature as used until the given time; a signature used
 	// already is ECONFLICT (a replay), across restarts and replicas.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"projectd"
 	"projectd/httpserver"
@@ -20,7 +21,7 @@ type Store interface {
 	projectd.WorkspaceService
 	projectd.TokenService
 	CreateAuthCode(ctx context.Context, login string) (string, error)
-	CreateAccessKey(ctx context.Context, login string) (*projectd.AccessKey, error)
+	CreateAccessKey(ctx context.Context, login string, ttl time.Duration) (*projectd.AccessKey, error)
 	Ping(ctx context.Context) error
 }
 

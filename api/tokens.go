@@ -46,14 +46,10 @@ func (h *Handler) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	var ttl time.Duration
-	if req.ExpiresIn != "" {
-		d, err := time.ParseDuration(req.ExpiresIn)
-		if err != nil || d <= 0 {
-			h.error(w, r, projectd.Invalid("expires_in", "expires_in must be a positive duration such as 720h"))
-			return
-		}
-		ttl = d
+	ttl, err := parseExpiresIn(req.ExpiresIn)
+	if err != nil {
+		h.error(w, r, err)
+		return
 	}
 	t, err := h.Store.CreateToken(r.Context(), "", req.Name, req.Scopes, ttl)
 	if err != nil {
@@ -105,10 +101,37 @@ func (h *Handler) handleCreateAuthCode(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// parseExpiresIn reads an expires_in: a positive duration such as 720h, or "" for none.
+func parseExpiresIn(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, projectd.Invalid("expires_in", "expires_in must be a positive duration such as 720h")
+	}
+	return d, nil
+}
+
 // handleCreateAccessKey issues an HMAC signing key pair for the caller (NAVER's signed
-// requests); the secret is shown once.
+// requests), with the caller's token's scopes and no later expiry; an optional body
+// {"expires_in": "720h"} shortens its life. The secret is shown once.
 func (h *Handler) handleCreateAccessKey(w http.ResponseWriter, r *http.Request) {
-	k, err := h.Store.CreateAccessKey(r.Context(), "")
+	var req struct {
+		ExpiresIn string `json:"expires_in"`
+	}
+	if r.ContentLength != 0 {
+		if err := readJSON(r, &req); err != nil {
+			h.error(w, r, err)
+			return
+		}
+	}
+	ttl, err := parseExpiresIn(req.ExpiresIn)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	k, err := h.Store.CreateAccessKey(r.Context(), "", ttl)
 	if err != nil {
 		h.error(w, r, err)
 		return

@@ -244,7 +244,7 @@ func TestStoreFailureIsNotInvalidInput(t *testing.T) {
 	db.Close()
 	for name, call := range map[string]func() error{
 		"token":    func() error { _, err := db.CreateToken(ctx, "ann", "t", nil, 0); return err },
-		"key":      func() error { _, err := db.CreateAccessKey(ctx, "ann"); return err },
+		"key":      func() error { _, err := db.CreateAccessKey(ctx, "ann", 0); return err },
 		"authcode": func() error { _, err := db.CreateAuthCode(ctx, "ann"); return err },
 	} {
 		if err := call(); projectd.ErrorCode(err) != projectd.EINTERNAL {

@@ -20,14 +20,26 @@ import (
 
 // CreateAccessKey issues an HMAC signing key pair for a user (by login for the operator,
 // else the caller); the secret is sealed at rest with the master key and returned only now.
-func (db *DB) CreateAccessKey(ctx context.Context, login string) (*projectd.AccessKey, error) {
+func (db *DB) CreateAccessKey(ctx context.Context, login string, ttl time.Duration) (*projectd.AccessKey, error) {
+	if ttl < 0 {
+		return nil, projectd.Invalid("expires_in", "expiry must be in the future")
+	}
+	now := db.now()
 	var u *projectd.User
+	scopes := projectd.ScopeRead + "," + projectd.ScopeWrite
 	if login == "" {
 		a, err := caller(ctx, projectd.ScopeWrite)
 		if err != nil {
 			return nil, err
 		}
-		u = a.User
+		parent, err := db.parent(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		if ttl, err = bound(parent, now, ttl, "expires_in"); err != nil {
+			return nil, err
+		}
+		u, scopes = a.User, strings.Join(parent.Scopes, ",")
 	} else {
 		found, err := db.namedUser(ctx, login)
 		if err != nil {
@@ -42,9 +54,13 @@ func (db *DB) CreateAccessKey(ctx context.Context, login string) (*projectd.Acce
 	if err != nil {
 		return nil, err
 	}
+	var expires sql.NullInt64
+	if ttl > 0 {
+		expires = sql.NullInt64{Int64: micros(now.Add(ttl)), Valid: true}
+	}
 	err = db.inTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `INSERT INTO access_keys (user_id, access_key, sealed_secret, created_at) VALUES (?, ?, ?, ?)`,
-			u.ID, k.AccessKey, sealed, micros(db.now()))
+		_, err := tx.exec(ctx, `INSERT INTO access_keys (user_id, access_key, sealed_secret, created_at, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			u.ID, k.AccessKey, sealed, micros(now), scopes, expires)
 		return err
 	})
 	if err != nil {
@@ -105,17 +121,21 @@ func (db *DB) gcm() (cipher.AEAD, error) {
 
 // FindAccessKey returns the user an access key signs for and its secret, opened with the
 // master key. An unknown key is EUNAUTHORIZED, a disabled one EFORBIDDEN.
-func (db *DB) FindAccessKey(ctx context.Context, accessKey string) (*projectd.User, []byte, error) {
+func (db *DB) FindAccessKey(ctx context.Context, accessKey string) (*projectd.Auth, []byte, error) {
 	var sealed []byte
 	var disabled bool
-	row := db.queryRow(ctx, "SELECT k.sealed_secret, k.disabled, "+prefixed("u.", userColumns)+
+	var scopes string
+	var expires sql.NullInt64
+	row := db.queryRow(ctx, "SELECT k.sealed_secret, k.disabled, k.scopes, k.expires_at, "+prefixed("u.", userColumns)+
 		" FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?", accessKey)
-	u, err := scanUser(scanPrefix{row, []any{&sealed, &disabled}})
+	u, err := scanUser(scanPrefix{row, []any{&sealed, &disabled, &scopes, &expires}})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil, projectd.Errorf(projectd.EUNAUTHORIZED, "unknown access key")
 	case err != nil:
 		return nil, nil, err
+	case expires.Valid && db.now().UnixMicro() >= expires.Int64:
+		return nil, nil, projectd.Errorf(projectd.EUNAUTHORIZED, "access key %s has expired", accessKey)
 	case disabled:
 		return nil, nil, projectd.Errorf(projectd.EFORBIDDEN, "access key %s is disabled", accessKey)
 	}
@@ -123,7 +143,7 @@ func (db *DB) FindAccessKey(ctx context.Context, accessKey string) (*projectd.Us
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlstore: open the secret of access key %s: %w", accessKey, err)
 	}
-	return u, secret, nil
+	return &projectd.Auth{User: u, Scopes: strings.Split(scopes, ","), ExpiresAt: optTime(expires)}, secret, nil
 }
 
 // DisableAccessKey stops an access key from signing requests.

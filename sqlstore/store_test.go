@@ -655,13 +655,13 @@ func TestCredentials(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db *sqlstore.DB) {
 		newFixture(t, db)
 		ctx := context.Background()
-		k, err := db.CreateAccessKey(ctx, "ann")
+		k, err := db.CreateAccessKey(ctx, "ann", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, secret, err := db.FindAccessKey(ctx, k.AccessKey)
-		if err != nil || u.Login != "ann" || string(secret) != k.SecretKey {
-			t.Fatalf("find access key: %v %q %v", u, secret, err)
+		key, secret, err := db.FindAccessKey(ctx, k.AccessKey)
+		if err != nil || key.User.Login != "ann" || string(secret) != k.SecretKey || len(key.Scopes) != 2 || key.ExpiresAt != nil {
+			t.Fatalf("find access key: %+v %q %v", key, secret, err)
 		}
 		_, _, err = db.FindAccessKey(ctx, "NOPE")
 		wantCode(t, err, projectd.EUNAUTHORIZED, "")
@@ -670,9 +670,9 @@ func TestCredentials(t *testing.T) {
 		if _, _, err := db.FindAccessKey(ctx, k.AccessKey); err == nil {
 			t.Fatal("a wrong master key opened the secret")
 		}
-		key, err := db.CreateAppKey(ctx, "studio app")
-		if err != nil || !strings.HasPrefix(key, "ak_") {
-			t.Fatalf("app key %q, %v", key, err)
+		appKey, err := db.CreateAppKey(ctx, "studio app")
+		if err != nil || !strings.HasPrefix(appKey, "ak_") {
+			t.Fatalf("app key %q, %v", appKey, err)
 		}
 		_, err = db.CreateAppKey(ctx, "studio app")
 		wantCode(t, err, projectd.ECONFLICT, "name")

@@ -17,9 +17,9 @@ type keyStore struct{ Store }
 
 const fuzzKey, fuzzSecret = "AKIAEXAMPLE123", "SECRETEXAMPLE456"
 
-func (keyStore) FindAccessKey(_ context.Context, key string) (*projectd.User, []byte, error) {
+func (keyStore) FindAccessKey(_ context.Context, key string) (*projectd.Auth, []byte, error) {
 	if key == fuzzKey {
-		return &projectd.User{ID: 1, Login: "ann"}, []byte(fuzzSecret), nil
+		return &projectd.Auth{User: &projectd.User{ID: 1, Login: "ann"}, Scopes: []string{projectd.ScopeRead}}, []byte(fuzzSecret), nil
 	}
 	return nil, nil, projectd.Errorf(projectd.EUNAUTHORIZED, "unknown access key")
 }

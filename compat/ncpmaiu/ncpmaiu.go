@@ -23,7 +23,7 @@ import (
 type Store interface {
 	projectd.ProjectService
 	projectd.WorkspaceService
-	FindAccessKey(ctx context.Context, accessKey string) (*projectd.User, []byte, error)
+	FindAccessKey(ctx context.Context, accessKey string) (*projectd.Auth, []byte, error)
 	SpendSignature(ctx context.Context, signature string, until time.Time) error
 }
 
@@ -85,7 +85,7 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 			h.tooMany(w, err)
 			return
 		}
-		user, at, signature, gwErr, err := h.verify(r)
+		auth, at, signature, gwErr, err := h.verify(r)
 		if err != nil {
 			h.logger.Error("access key lookup", "request_id", httpserver.RequestID(r), "err", err)
 			h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
@@ -96,11 +96,11 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 			h.gatewayFail(w, gwErr)
 			return
 		}
-		if err := h.throttle.User(user.ID); err != nil {
+		if err := h.throttle.User(auth.User.ID); err != nil {
 			h.tooMany(w, err)
 			return
 		}
-		leave, err := h.throttle.Enter(user.ID)
+		leave, err := h.throttle.Enter(auth.User.ID)
 		if err != nil {
 			h.tooMany(w, err)
 			return
@@ -109,7 +109,6 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 		if h.refuseReplays && !h.spend(w, r, signature, at) {
 			return
 		}
-		auth := &projectd.Auth{User: user, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}}
 		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), auth)))
 	}
 }
@@ -121,7 +120,7 @@ func (h *Handler) tooMany(w http.ResponseWriter, err error) {
 
 // verify checks a request's signature headers: the key's user, the request's time and
 // signature, or the gateway's refusal; err is a store that could not answer.
-func (h *Handler) verify(r *http.Request) (user *projectd.User, at time.Time, signature string, gwErr *gatewayError, err error) {
+func (h *Handler) verify(r *http.Request) (auth *projectd.Auth, at time.Time, signature string, gwErr *gatewayError, err error) {
 	timestamp := r.Header.Get("x-ncp-apigw-timestamp")
 	accessKey := r.Header.Get("x-ncp-iam-access-key")
 	signature = r.Header.Get("x-ncp-apigw-signature-v2")
@@ -136,20 +135,20 @@ func (h *Handler) verify(r *http.Request) (user *projectd.User, at time.Time, si
 	if skew := h.now().Sub(at); skew > Window || skew < -Window {
 		return nil, at, "", authFailed("the timestamp is more than 5 minutes away from the server's clock"), nil
 	}
-	user, secret, err := h.store.FindAccessKey(r.Context(), accessKey)
+	auth, secret, err := h.store.FindAccessKey(r.Context(), accessKey)
 	switch projectd.ErrorCode(err) {
 	case "":
 	case projectd.EFORBIDDEN:
 		return nil, at, "", &gatewayError{http.StatusUnauthorized, "210", "Permission Denied", "the access key is disabled"}, nil
 	case projectd.EUNAUTHORIZED:
-		return nil, at, "", authFailed("unknown access key"), nil
+		return nil, at, "", authFailed(projectd.ErrorMessage(err)), nil
 	default:
 		return nil, at, "", nil, err
 	}
 	if !hmac.Equal([]byte(signature), []byte(Sign(secret, r.Method, r.RequestURI, timestamp, accessKey))) {
 		return nil, at, "", authFailed("the signature does not match the request"), nil
 	}
-	return user, at, signature, nil, nil
+	return auth, at, signature, nil, nil
 }
 
 // spend records a signature as used, answering a replay (or a store failure) itself.

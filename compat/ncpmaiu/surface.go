@@ -41,7 +41,7 @@ var Surface = compat.Surface{
 }
 
 func demoLines(ctx context.Context, d compat.DemoEnv) ([]string, error) {
-	key, err := d.Store.CreateAccessKey(ctx, d.User.Login)
+	key, err := d.Store.CreateAccessKey(ctx, d.User.Login, 0)
 	if err != nil {
 		return nil, err
 	}

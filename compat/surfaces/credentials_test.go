@@ -2,10 +2,12 @@ package surfaces_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"projectd/compat/ncpmaiu"
 	"projectd/internal/testserver"
 )
 
@@ -61,3 +63,79 @@ func TestDerivedTokensAreBoundedByTheirParent(t *testing.T) {
 }
 
 func jsonInt(n int64) string { b, _ := json.Marshal(n); return strings.TrimSpace(string(b)) }
+
+// Auth codes, the sessions they open and access keys carry the scopes of the token that
+// made them and end no later; deleting a session's access token ends the session; a
+// refresh never lengthens it.
+func TestDerivedCredentialsAreBounded(t *testing.T) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann := s.User("ann", false)
+		appKey := strings.TrimSpace(s.CLI("appkey", "create", "--name", "studio"))
+		_, writeOnly := mint(t, s, ann, `{"name":"w","scopes":["write"],"expires_in":"30m"}`)
+		var code struct {
+			AuthCode string `json:"auth_code"`
+		}
+		s.Do("POST", "/api/authcodes", writeOnly.Token, "").JSON(t, &code)
+		var session struct{ AccessToken, RefreshToken string }
+		r := s.Do("POST", "/accounts/identity/session", "", `{"auth_code":"`+code.AuthCode+`"}`, "Api-Key", appKey)
+		r.JSON(t, &session)
+		if r.StatusCode != 200 {
+			t.Fatalf("session: %d %s", r.StatusCode, r.Body)
+		}
+		// The session's access token can write but not read, and ends with its parent.
+		var list struct{ Items []tokenJSON }
+		s.Do("GET", "/api/tokens", ann, "").JSON(t, &list)
+		tokens := list.Items
+		var access tokenJSON
+		for _, tok := range tokens {
+			if len(tok.Scopes) == 1 && tok.Scopes[0] == "write" && tok.ID != writeOnly.ID {
+				access = tok
+			}
+		}
+		if access.ID == 0 || access.ExpiresAt == nil || access.ExpiresAt.After(*writeOnly.ExpiresAt) {
+			t.Fatalf("the session's access token: %+v among %+v", access, tokens)
+		}
+		if r := s.Do("GET", "/studio-pro/my", session.AccessToken, "", "Api-Key", appKey); r.StatusCode != 403 {
+			t.Fatalf("a write-only session read: %d %s", r.StatusCode, r.Body)
+		}
+		// A refresh keeps the session's end; deleting the access token ends the session.
+		var next struct{ AccessToken, RefreshToken string }
+		r = s.Do("POST", "/accounts/token", "", `{"grantType":"session","refreshToken":"`+session.RefreshToken+`"}`, "Api-Key", appKey)
+		r.JSON(t, &next)
+		if r.StatusCode != 200 {
+			t.Fatalf("refresh: %d %s", r.StatusCode, r.Body)
+		}
+		s.Do("GET", "/api/tokens", ann, "").JSON(t, &list)
+		for _, tok := range list.Items {
+			if tok.Scopes[0] == "write" && len(tok.Scopes) == 1 && tok.ID != writeOnly.ID {
+				if tok.ExpiresAt.After(*writeOnly.ExpiresAt) {
+					t.Fatalf("a refresh outlived the parent: %v", tok.ExpiresAt)
+				}
+				if r := s.Do("DELETE", "/api/tokens/"+jsonInt(tok.ID), ann, ""); r.StatusCode != 204 {
+					t.Fatalf("delete the access token: %d", r.StatusCode)
+				}
+			}
+		}
+		r = s.Do("POST", "/accounts/token", "", `{"grantType":"session","refreshToken":"`+next.RefreshToken+`"}`, "Api-Key", appKey)
+		if r.StatusCode != 401 {
+			t.Fatalf("a session whose access token was deleted refreshed: %d %s", r.StatusCode, r.Body)
+		}
+		// An access key minted by the write-only token signs with write alone, and expires.
+		var key struct {
+			AccessKey string `json:"access_key"`
+			SecretKey string `json:"secret_key"`
+		}
+		s.Do("POST", "/api/keys", writeOnly.Token, `{"expires_in":"10m"}`).JSON(t, &key)
+		s.Do("POST", "/api/keys", writeOnly.Token, `{"expires_in":"2h"}`).WantProblem(t, 400, "expires_in")
+		s.CLI("workspace", "create", "--name", "team", "--owner", "ann")
+		uri := "/api/v1/workspaces/team/projects"
+		ts := strconvMillis()
+		sig := []string{"x-ncp-apigw-timestamp", ts, "x-ncp-iam-access-key", key.AccessKey,
+			"x-ncp-apigw-signature-v2", ncpmaiu.Sign([]byte(key.SecretKey), "GET", uri, ts, key.AccessKey)}
+		if r := s.Do("GET", uri, "", "", sig...); r.StatusCode != 403 {
+			t.Fatalf("a write-only key read: %d %s", r.StatusCode, r.Body)
+		}
+	})
+}
+
+func strconvMillis() string { return strconv.FormatInt(time.Now().UnixMilli(), 10) }

@@ -85,7 +85,7 @@ func TestStalledStreamsDoNotHoldTheStore(t *testing.T) {
 		time.Sleep(500 * time.Millisecond) // the streams fill their sockets and wait
 		during := latency(20)
 		t.Logf("bob's first page: median %v before, %v beside 64 stalled streams (slowest %v)", before[10], during[10], during[19])
-		if during[10] > 5*before[10]+50*time.Millisecond || during[19] > 2*time.Second {
+		if during[10] > 10*before[10]+100*time.Millisecond || during[19] > 2*time.Second { // held connections made it seconds
 			t.Fatalf("bob's page: median %v (was %v), slowest %v beside the stalled streams", during[10], before[10], during[19])
 		}
 	})

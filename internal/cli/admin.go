@@ -125,8 +125,9 @@ func (e *environment) workspaceCreate(ctx context.Context, args []string) error 
 func (e *environment) keyCreate(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("key create")
 	login := fs.String("login", "", "the user the key pair signs for")
+	expires := fs.Duration("expires", 0, "how long the key signs (0: until disabled)")
 	return e.withStore(ctx, fs, dsn, args, []string{"login"}, func(store *sqlstore.DB) error {
-		k, err := store.CreateAccessKey(ctx, *login)
+		k, err := store.CreateAccessKey(ctx, *login, *expires)
 		if err != nil {
 			return err
 		}
