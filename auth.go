@@ -89,6 +89,23 @@ type AccessKey struct {
 	SecretKey string `json:"secret_key"`
 }
 
+// AccessKeyInfo is an access key as its user lists it: never its secret.
+type AccessKeyInfo struct {
+	AccessKey string     `json:"access_key"`
+	Scopes    []string   `json:"scopes"`
+	Disabled  bool       `json:"disabled"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// SessionInfo is an open session as its user lists it; ID is its access token's id.
+type SessionInfo struct {
+	ID        int64     `json:"id"`
+	Scopes    []string  `json:"scopes"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // CredentialService issues the credentials of the compatible surfaces and checks signed
 // requests.
 type CredentialService interface {
@@ -100,7 +117,12 @@ type CredentialService interface {
 	// FindAccessKey returns what a key signs for (its user, scopes and expiry) and its
 	// secret: EUNAUTHORIZED for an unknown or expired key, EFORBIDDEN for a disabled one.
 	FindAccessKey(ctx context.Context, accessKey string) (*Auth, []byte, error)
+	// DisableAccessKey stops a key from signing: any key for the operator (an empty
+	// context), the caller's own otherwise.
 	DisableAccessKey(ctx context.Context, accessKey string) error
+	// ListAccessKeys and DeleteAccessKey are the caller's own keys.
+	ListAccessKeys(ctx context.Context) ([]*AccessKeyInfo, error)
+	DeleteAccessKey(ctx context.Context, accessKey string) error
 	// SpendSignature records a signature as used until the given time; a signature used
 	// already is ECONFLICT (a replay), across restarts and replicas.
 	SpendSignature(ctx context.Context, signature string, until time.Time) error
@@ -134,4 +156,8 @@ type SessionService interface {
 	RefreshSession(ctx context.Context, refreshToken string) (*Session, error)
 	// CheckAppKey reports whether key is a registered app key (EUNAUTHORIZED if not).
 	CheckAppKey(ctx context.Context, key string) error
+	// ListSessions and DeleteSession are the caller's open sessions; deleting one revokes
+	// its access and refresh tokens.
+	ListSessions(ctx context.Context) ([]*SessionInfo, error)
+	DeleteSession(ctx context.Context, id int64) error
 }

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"projectd"
 	"projectd/httpserver"
@@ -20,8 +19,10 @@ type Store interface {
 	projectd.ProjectService
 	projectd.WorkspaceService
 	projectd.TokenService
+	projectd.CredentialService
 	CreateAuthCode(ctx context.Context, login string) (string, error)
-	CreateAccessKey(ctx context.Context, login string, ttl time.Duration) (*projectd.AccessKey, error)
+	ListSessions(ctx context.Context) ([]*projectd.SessionInfo, error)
+	DeleteSession(ctx context.Context, id int64) error
 	Ping(ctx context.Context) error
 }
 

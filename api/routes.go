@@ -28,6 +28,11 @@ func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.Handle("DELETE /api/tokens/{id}", h.authenticated(h.handleDeleteToken))
 	mux.Handle("POST /api/authcodes", h.authenticated(h.handleCreateAuthCode))
 	mux.Handle("POST /api/keys", h.authenticated(h.handleCreateAccessKey))
+	mux.Handle("GET /api/keys", h.authenticated(h.handleListAccessKeys))
+	mux.Handle("POST /api/keys/{access_key}/disable", h.authenticated(h.handleDisableAccessKey))
+	mux.Handle("DELETE /api/keys/{access_key}", h.authenticated(h.handleDeleteAccessKey))
+	mux.Handle("GET /api/sessions", h.authenticated(h.handleListSessions))
+	mux.Handle("DELETE /api/sessions/{id}", h.authenticated(h.handleDeleteSession))
 
 	mux.HandleFunc("/api/", h.handleNotFound)
 }

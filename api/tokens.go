@@ -139,3 +139,51 @@ func (h *Handler) handleCreateAccessKey(w http.ResponseWriter, r *http.Request) 
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, k)
 }
+
+func (h *Handler) handleListAccessKeys(w http.ResponseWriter, r *http.Request) {
+	keys, err := h.Store.ListAccessKeys(r.Context())
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": keys})
+}
+
+func (h *Handler) handleDisableAccessKey(w http.ResponseWriter, r *http.Request) {
+	if err := h.Store.DisableAccessKey(r.Context(), r.PathValue("access_key")); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) handleDeleteAccessKey(w http.ResponseWriter, r *http.Request) {
+	if err := h.Store.DeleteAccessKey(r.Context(), r.PathValue("access_key")); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) handleListSessions(w http.ResponseWriter, r *http.Request) {
+	sessions, err := h.Store.ListSessions(r.Context())
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": sessions})
+}
+
+func (h *Handler) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err == nil {
+		err = h.Store.DeleteSession(r.Context(), id)
+	} else {
+		err = projectd.Errorf(projectd.ENOTFOUND, "no session %s", r.PathValue("id"))
+	}
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

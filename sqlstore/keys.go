@@ -146,15 +146,79 @@ func (db *DB) FindAccessKey(ctx context.Context, accessKey string) (*projectd.Au
 	return &projectd.Auth{User: u, Scopes: strings.Split(scopes, ","), ExpiresAt: optTime(expires)}, secret, nil
 }
 
-// DisableAccessKey stops an access key from signing requests.
+// DisableAccessKey stops an access key from signing requests: any key for the operator
+// (a context without a caller), the caller's own otherwise.
 func (db *DB) DisableAccessKey(ctx context.Context, accessKey string) error {
+	owner, err := db.keyOwner(ctx)
+	if err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, "UPDATE access_keys SET disabled = ? WHERE access_key = ?", true, accessKey)
+		res, err := tx.exec(ctx, "UPDATE access_keys SET disabled = ? WHERE access_key = ? AND (? = 0 OR user_id = ?)", true, accessKey, owner, owner)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			if owner != 0 {
+				return projectd.Errorf(projectd.ENOTFOUND, "no access key %s of yours", accessKey)
+			}
 			return projectd.Invalid("access_key", "no access key %s", accessKey)
+		}
+		return nil
+	})
+}
+
+// keyOwner is the user whose keys the context may change: 0 (any) for the operator.
+func (db *DB) keyOwner(ctx context.Context) (int64, error) {
+	if projectd.AuthFromContext(ctx) == nil {
+		return 0, nil
+	}
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return 0, err
+	}
+	return a.User.ID, nil
+}
+
+// ListAccessKeys returns the caller's access keys, without their secrets.
+func (db *DB) ListAccessKeys(ctx context.Context) ([]*projectd.AccessKeyInfo, error) {
+	a, err := caller(ctx, projectd.ScopeRead)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, "SELECT access_key, scopes, disabled, expires_at, created_at FROM access_keys WHERE user_id = ? ORDER BY id", a.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*projectd.AccessKeyInfo{}
+	for rows.Next() {
+		var k projectd.AccessKeyInfo
+		var scopes string
+		var expires sql.NullInt64
+		var created int64
+		if err := rows.Scan(&k.AccessKey, &scopes, &k.Disabled, &expires, &created); err != nil {
+			return nil, err
+		}
+		k.Scopes, k.ExpiresAt, k.CreatedAt = strings.Split(scopes, ","), optTime(expires), fromMicros(created)
+		out = append(out, &k)
+	}
+	return out, rows.Err()
+}
+
+// DeleteAccessKey removes one of the caller's access keys.
+func (db *DB) DeleteAccessKey(ctx context.Context, accessKey string) error {
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, "DELETE FROM access_keys WHERE access_key = ? AND user_id = ?", accessKey, a.User.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return projectd.Errorf(projectd.ENOTFOUND, "no access key %s of yours", accessKey)
 		}
 		return nil
 	})

@@ -155,3 +155,57 @@ func (db *DB) CheckAppKey(ctx context.Context, key string) error {
 	}
 	return err
 }
+
+// ListSessions returns the caller's open sessions.
+func (db *DB) ListSessions(ctx context.Context) ([]*projectd.SessionInfo, error) {
+	a, err := caller(ctx, projectd.ScopeRead)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, "SELECT token_id, scopes, expires_at, created_at FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at",
+		a.User.ID, micros(db.now()))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*projectd.SessionInfo{}
+	for rows.Next() {
+		var s projectd.SessionInfo
+		var scopes string
+		var expires, created int64
+		if err := rows.Scan(&s.ID, &scopes, &expires, &created); err != nil {
+			return nil, err
+		}
+		s.Scopes, s.ExpiresAt, s.CreatedAt = strings.Split(scopes, ","), fromMicros(expires), fromMicros(created)
+		out = append(out, &s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSession ends one of the caller's sessions: its refresh token and its access token
+// stop working.
+func (db *DB) DeleteSession(ctx context.Context, id int64) error {
+	a, err := caller(ctx, projectd.ScopeWrite)
+	if err != nil {
+		return err
+	}
+	var hash []byte
+	err = db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, "DELETE FROM sessions WHERE token_id = ? AND user_id = ?", id, a.User.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return projectd.Errorf(projectd.ENOTFOUND, "no session %d of yours", id)
+		}
+		err = tx.queryRow(ctx, "DELETE FROM tokens WHERE id = ? RETURNING hash", id).Scan(&hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err == nil && hash != nil {
+		db.tokens.forget(string(hash))
+	}
+	return err
+}

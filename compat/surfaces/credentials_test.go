@@ -139,3 +139,68 @@ func TestDerivedCredentialsAreBounded(t *testing.T) {
 }
 
 func strconvMillis() string { return strconv.FormatInt(time.Now().UnixMilli(), 10) }
+
+// Users list, disable and delete their own access keys, and list and end their own
+// sessions, through the native API; nobody else's.
+func TestOwnKeysAndSessions(t *testing.T) {
+	testserver.ForEachFlavour(t, func(t *testing.T, s *testserver.Server) {
+		ann, bob := s.User("ann", false), s.User("bob", false)
+		appKey := strings.TrimSpace(s.CLI("appkey", "create", "--name", "studio"))
+		var key struct {
+			AccessKey string `json:"access_key"`
+			SecretKey string `json:"secret_key"`
+		}
+		s.Do("POST", "/api/keys", ann, "").JSON(t, &key)
+		var keys struct {
+			Items []map[string]any `json:"items"`
+		}
+		r := s.Do("GET", "/api/keys", ann, "")
+		r.JSON(t, &keys)
+		if len(keys.Items) != 1 || keys.Items[0]["access_key"] != key.AccessKey || strings.Contains(string(r.Body), key.SecretKey) {
+			t.Fatalf("ann's keys: %s", r.Body)
+		}
+		s.Do("POST", "/api/keys/"+key.AccessKey+"/disable", bob, "").WantProblem(t, 404, "")
+		s.Do("DELETE", "/api/keys/"+key.AccessKey, bob, "").WantProblem(t, 404, "")
+		if r := s.Do("POST", "/api/keys/"+key.AccessKey+"/disable", ann, ""); r.StatusCode != 204 {
+			t.Fatalf("disable: %d %s", r.StatusCode, r.Body)
+		}
+		uri, ts := "/api/v1/workspaces/team/projects", strconvMillis()
+		r = s.Do("GET", uri, "", "", "x-ncp-apigw-timestamp", ts, "x-ncp-iam-access-key", key.AccessKey,
+			"x-ncp-apigw-signature-v2", ncpmaiu.Sign([]byte(key.SecretKey), "GET", uri, ts, key.AccessKey))
+		if r.StatusCode != 401 || !strings.Contains(string(r.Body), `"210"`) {
+			t.Fatalf("a disabled key signed: %d %s", r.StatusCode, r.Body)
+		}
+		if r := s.Do("DELETE", "/api/keys/"+key.AccessKey, ann, ""); r.StatusCode != 204 {
+			t.Fatalf("delete: %d %s", r.StatusCode, r.Body)
+		}
+		s.Do("GET", "/api/keys", ann, "").JSON(t, &keys)
+		if len(keys.Items) != 0 {
+			t.Fatalf("a deleted key is listed: %+v", keys.Items)
+		}
+		// Sessions.
+		var code struct {
+			AuthCode string `json:"auth_code"`
+		}
+		s.Do("POST", "/api/authcodes", ann, "").JSON(t, &code)
+		var session struct{ AccessToken, RefreshToken string }
+		s.Do("POST", "/accounts/identity/session", "", `{"auth_code":"`+code.AuthCode+`"}`, "Api-Key", appKey).JSON(t, &session)
+		var sessions struct {
+			Items []struct{ ID int64 } `json:"items"`
+		}
+		s.Do("GET", "/api/sessions", ann, "").JSON(t, &sessions)
+		if len(sessions.Items) != 1 {
+			t.Fatalf("sessions: %+v", sessions)
+		}
+		id := jsonInt(sessions.Items[0].ID)
+		s.Do("DELETE", "/api/sessions/"+id, bob, "").WantProblem(t, 404, "")
+		if r := s.Do("DELETE", "/api/sessions/"+id, ann, ""); r.StatusCode != 204 {
+			t.Fatalf("end session: %d %s", r.StatusCode, r.Body)
+		}
+		if r := s.Do("GET", "/studio-pro/my", session.AccessToken, "", "Api-Key", appKey); r.StatusCode != 401 {
+			t.Fatalf("an ended session's access token: %d", r.StatusCode)
+		}
+		if r := s.Do("POST", "/accounts/token", "", `{"grantType":"session","refreshToken":"`+session.RefreshToken+`"}`, "Api-Key", appKey); r.StatusCode != 401 {
+			t.Fatalf("an ended session refreshed: %d", r.StatusCode)
+		}
+	})
+}
