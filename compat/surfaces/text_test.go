@@ -1,10 +1,12 @@
 package surfaces_test
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
 
+	"projectd/compat/ncpmaiu"
 	"projectd/internal/testserver"
 )
 
@@ -64,6 +66,28 @@ func TestHostileTextIsRefused(t *testing.T) {
 			r := s.Do(tc.method, tc.path, ann, tc.body)
 			if r.StatusCode/100 != 4 || r.StatusCode == 401 {
 				t.Errorf("%s %s %s: %d %s", tc.method, tc.path, tc.body, r.StatusCode, r.Body)
+			}
+		}
+		// NAVER's, signed.
+		var key struct {
+			AccessKey string `json:"access_key"`
+			SecretKey string `json:"secret_key"`
+		}
+		json.Unmarshal([]byte(s.CLI("key", "create", "--login", "ann")), &key)
+		s.CLI("workspace", "create", "--name", "team", "--owner", "ann")
+		for _, tc := range []struct{ method, uri, body string }{
+			{"POST", "/api/v1/workspaces/team/projects", `{"name":"a\u0000b"}`},
+			{"POST", "/api/v1/workspaces/team/projects", `{"name":"\ud800"}`},
+			{"POST", "/api/v1/workspaces/team/projects", `{"name":"x","name":"y"}`},
+			{"GET", "/api/v1/workspaces/" + nul + "/projects", ""},
+			{"GET", "/api/v1/workspaces/" + lone + "/projects", ""},
+			{"POST", "/api/v1/workspaces", `{"workspaceName":"a\u0000b"}`},
+		} {
+			ts := strconvMillis()
+			r := s.Do(tc.method, tc.uri, "", tc.body, "x-ncp-apigw-timestamp", ts, "x-ncp-iam-access-key", key.AccessKey,
+				"x-ncp-apigw-signature-v2", ncpmaiu.Sign([]byte(key.SecretKey), tc.method, tc.uri, ts, key.AccessKey))
+			if r.StatusCode/100 != 4 || r.StatusCode == 401 {
+				t.Errorf("NAVER %s %s %s: %d %s", tc.method, tc.uri, tc.body, r.StatusCode, r.Body)
 			}
 		}
 	})
