@@ -93,9 +93,10 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Middleware wraps h with what every request gets: an X-Request-Id (the caller's, when
-// sane, else a new one), a body limit, recovery from panics as a logged 500, and an
-// access log line.
-func Middleware(h http.Handler, logger *slog.Logger) http.Handler {
+// sane, else a new one), a body limit, recovery from panics as a logged 500, and (with
+// accessLog) an access log line: method, route pattern, path, status, bytes, duration,
+// request id; never a header, so never a credential.
+func Middleware(h http.Handler, logger *slog.Logger, accessLog bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -120,8 +121,10 @@ func Middleware(h http.Handler, logger *slog.Logger) http.Handler {
 					fmt.Fprintf(rec, `{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"Internal error.","request_id":%q}`, id)
 				}
 			}
-			logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			if accessLog {
+				logger.Info("request", "request_id", id, "method", r.Method, "route", r.Pattern, "path", r.URL.Path,
+					"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			}
 		}()
 		h.ServeHTTP(rec, r)
 	})

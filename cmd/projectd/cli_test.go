@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"projectd/compat/surfaces"
 	"projectd/internal/cli"
@@ -205,5 +208,78 @@ func TestPublicURL(t *testing.T) {
 	r := s.Do("POST", "/api/projects", ann, `{"name":"x"}`)
 	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "https://projects.example.com/api/projects/") {
 		t.Fatalf("Location %q", loc)
+	}
+}
+
+// Every serve flag also comes from PROJECTD_<FLAG> (a flag given wins); logs are text or
+// JSON lines from a level; the access log can be turned off; version prints the build.
+func TestServeConfiguration(t *testing.T) {
+	dsn := testdb.Flavours[0].New(t)
+	env := map[string]string{"PROJECTD_DB": dsn, "PROJECTD_MASTER_KEY": testserver.MasterKey,
+		"PROJECTD_RATE_LIMIT": "1", "PROJECTD_LOG_FORMAT": "json", "PROJECTD_ACCESS_LOG": "false", "PROJECTD_CONCURRENT_REQUESTS": "banana"}
+	getenv := func(k string) string { return env[k] }
+	var out, errs bytes.Buffer
+	err := cli.Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, getenv, nil, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "PROJECTD_CONCURRENT_REQUESTS") {
+		t.Fatalf("a bad value from the environment: %v", err)
+	}
+	delete(env, "PROJECTD_CONCURRENT_REQUESTS")
+	cli.Run(context.Background(), []string{"user", "create", "--login", "ann", "--email", "ann@example.com"}, getenv, nil, &out, &errs)
+	out.Reset()
+	cli.Run(context.Background(), []string{"token", "create", "--login", "ann"}, getenv, nil, &out, &errs)
+	token := strings.TrimSpace(out.String())
+	serve := func(flags ...string) (statuses []int, logs string) {
+		addr := testserver.FreeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		buf := &testserver.SyncBuffer{}
+		done := make(chan error, 1)
+		go func() {
+			done <- cli.Run(ctx, append([]string{"serve", "--addr", addr}, flags...), getenv, nil, io.Discard, buf)
+		}()
+		for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
+			if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+				resp.Body.Close()
+				break
+			}
+		}
+		for range 2 {
+			req, _ := http.NewRequest("GET", "http://"+addr+"/api/projects", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+				statuses = append(statuses, resp.StatusCode)
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		return statuses, buf.String()
+	}
+	statuses, logs := serve()
+	if !slices.Equal(statuses, []int{200, 429}) {
+		t.Errorf("PROJECTD_RATE_LIMIT=1: %v", statuses)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if !strings.HasPrefix(line, "{") || strings.Contains(line, `"msg":"request"`) {
+			t.Errorf("not a JSON line, or an access log line: %s", line)
+		}
+	}
+	if statuses, logs := serve("--rate-limit", "0", "--access-log"); !slices.Equal(statuses, []int{200, 200}) || !strings.Contains(logs, `"route":"GET /api/projects"`) {
+		t.Errorf("flags over the environment: %v\n%s", statuses, logs)
+	}
+	for _, args := range [][]string{{"serve", "--log-level", "loud"}, {"serve", "--log-format", "xml"}} {
+		if err := cli.Run(context.Background(), args, getenv, nil, &out, &errs); err == nil {
+			t.Errorf("%v was accepted", args)
+		}
+	}
+	out.Reset()
+	if err := cli.Run(context.Background(), []string{"version"}, getenv, nil, &out, &errs); err != nil || !strings.HasPrefix(out.String(), "projectd ") || !strings.Contains(out.String(), "go1.") {
+		t.Fatalf("version: %q %v", out.String(), err)
+	}
+	out.Reset()
+	cli.Run(context.Background(), []string{"serve", "-h"}, getenv, nil, &out, &errs)
+	if !strings.Contains(errs.String(), "(env PROJECTD_RATE_LIMIT)") {
+		t.Fatalf("serve -h does not name the environment:\n%s", errs.String())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"projectd/compat"
@@ -33,6 +34,7 @@ commands:
   seed               fill the store with synthetic data (--users, --workspaces, --projects)
   export             write the store as NDJSON (--out)
   import             read NDJSON written by export (--in)
+  version            print the version, the commit and the Go version
 
 Every command takes --db (or PROJECTD_DB): sqlite:PATH (default sqlite:projectd.db) or
 postgres://user@host:port/db.
@@ -83,6 +85,9 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		return env.export(ctx, rest)
 	case "import":
 		return env.importNDJSON(ctx, rest)
+	case "version":
+		fmt.Fprintln(stdout, version())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -121,6 +126,57 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
+}
+
+// parseWithEnv is parse for serve: every flag not given takes PROJECTD_<FLAG> from the
+// environment (upper case, - as _; a flag given wins), and its usage names that variable.
+func (e *environment) parseWithEnv(fs *flag.FlagSet, args []string) error {
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := e.getenv(envName(f.Name)); v != "" && !given[f.Name] && err == nil {
+			if setErr := fs.Set(f.Name, v); setErr != nil {
+				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, setErr)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// envName is the environment variable of a flag: --rate-limit is PROJECTD_RATE_LIMIT.
+func envName(flag string) string {
+	return "PROJECTD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// version is the module's version and commit as the build recorded them.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "projectd (unknown build)"
+	}
+	commit, modified := "unknown", ""
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	return fmt.Sprintf("projectd %s commit %s%s %s", info.Main.Version, commit, modified, info.GoVersion)
 }
 
 // openStore opens the database and gives it the master key.

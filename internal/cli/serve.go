@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,10 +30,26 @@ type mountedSurface struct {
 }
 
 // newServer composes every surface of projectd on one handler.
-func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle, mounted []mountedSurface) http.Handler {
+func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle, mounted []mountedSurface, accessLog bool) http.Handler {
 	mux := http.NewServeMux()
 	routes(mux, store, logger, publicURL, throttle, mounted)
-	return httpserver.Middleware(mux, logger)
+	return httpserver.Middleware(mux, logger, accessLog)
+}
+
+// newLogger is serve's logger: text or JSON lines from level up.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level must be debug, info, warn or error, got %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, got %q", format)
 }
 
 // routes registers every route of the server on mux: the native API's, and those of the
@@ -69,7 +86,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	for _, s := range e.surfaces {
 		mounted = append(mounted, mountedSurface{s, s.Flags(fs)})
 	}
-	if err := parse(fs, args); err != nil {
+	logFormat := fs.String("log-format", "text", "log lines as text or json")
+	logLevel := fs.String("log-level", "info", "the least level logged: debug, info, warn or error")
+	accessLog := fs.Bool("access-log", true, "log a line for every request")
+	if err := e.parseWithEnv(fs, args); err != nil {
 		return err
 	}
 	if *rateLimit < 0 {
@@ -89,7 +109,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		*publicURL = strings.TrimSuffix(*publicURL, "/")
 	}
 	tuneGC(e.getenv)
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	logger, err := newLogger(e.stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
 	store, err := e.openStore(ctx, *dsn)
 	if err != nil {
 		return err
@@ -110,7 +133,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		}
 	}
 	logger.Info("projectd listening", "url", base, "db", store.Dialect())
-	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, &httpserver.Throttle{PerUser: httpserver.NewLimiter(*rateLimit), FailedAuth: httpserver.NewLimiter(*authFailures), Concurrent: *concurrent}, mounted), logger)
+	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, &httpserver.Throttle{PerUser: httpserver.NewLimiter(*rateLimit), FailedAuth: httpserver.NewLimiter(*authFailures), Concurrent: *concurrent}, mounted, *accessLog), logger)
 }
 
 // serveGCPercent is the garbage collector's target for serve unless GOGC says otherwise.
