@@ -19,6 +19,10 @@ const (
 	EINTERNAL     = "internal"            // anything else; never shown in detail to callers
 )
 
+// ErrMigrationsPending is what a store's readiness check wraps when its schema is older than
+// the running binary: the server answers, but must not be sent traffic.
+var ErrMigrationsPending = errors.New("migrations pending")
+
 // Error is an application error: a code, the offending field if any, and a human message.
 type Error struct {
 	Code    string

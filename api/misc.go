@@ -1,7 +1,11 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	"projectd"
 )
@@ -10,13 +14,29 @@ func (h *Handler) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyTimeout is how long /readyz waits for the store before calling it down.
+const readyTimeout = time.Second
+
+// handleReadyz fails while the store does not answer within readyTimeout or has migrations
+// pending, and says which; the store's own error text stays in the log, since the route is
+// public.
 func (h *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	if err := h.Store.Ping(r.Context()); err != nil {
-		h.Logger.Warn("store not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unreachable"})
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	err := h.Store.Ping(ctx)
+	if err == nil {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	h.Logger.Warn("store not ready", "err", err)
+	reason := "the store does not answer"
+	switch {
+	case errors.Is(err, projectd.ErrMigrationsPending):
+		reason = err.Error()
+	case ctx.Err() != nil:
+		reason = fmt.Sprintf("the store did not answer within %s", readyTimeout)
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
 }
 
 func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request) {

@@ -39,6 +39,7 @@ type DB struct {
 	// a token revoked on another replica stops working there within it.
 	TokenCacheTTL time.Duration
 
+	schemaVersion  int64 // the newest migration this binary holds
 	projectIDBlock idBlock
 	tokens         tokenCache
 	refs           refCache
@@ -88,7 +89,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
-	return nil
+	_, db.schemaVersion, err = p.GetVersions(ctx)
+	return err
 }
 
 // Close closes the database.
@@ -101,10 +103,18 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers and holds the schema this binary was built
+// for: a store restored from an older copy under a running server has migrations pending.
+// It reads goose's table on a reader, so a busy writer does not make the store look down.
 func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	var version int64
+	if err := db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied").Scan(&version); err != nil {
+		return err
+	}
+	if version < db.schemaVersion {
+		return fmt.Errorf("%w: the schema is at version %d, this binary needs %d (restart serve to migrate)", projectd.ErrMigrationsPending, version, db.schemaVersion)
+	}
+	return nil
 }
 
 // sql is the query builder of the store's dialect and ext namespaces.

@@ -339,3 +339,29 @@ func TestStreamsHoldNoConnectionWhileWaiting(t *testing.T) {
 		}
 	}
 }
+
+// A store whose schema falls behind the binary (an older copy restored under a running
+// server) is not ready and says by how much.
+func TestPingReportsPendingMigrations(t *testing.T) {
+	for _, f := range testdb.Flavours {
+		t.Run(f.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := Open(ctx, f.New(t), testdb.Extensions(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.Ping(ctx); err != nil {
+				t.Fatalf("fresh store: %v", err)
+			}
+			if _, err := db.write.ExecContext(ctx, "DELETE FROM goose_db_version WHERE version_id = (SELECT MAX(version_id) FROM goose_db_version)"); err != nil {
+				t.Fatal(err)
+			}
+			err = db.Ping(ctx)
+			want := fmt.Sprintf("the schema is at version %d, this binary needs %d", db.schemaVersion-1, db.schemaVersion)
+			if !errors.Is(err, projectd.ErrMigrationsPending) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Ping = %v, want migrations pending: %s", err, want)
+			}
+		})
+	}
+}
