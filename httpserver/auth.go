@@ -60,6 +60,7 @@ func (a BearerAuth) Wrap(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		defer leave()
+		NoteUser(r.Context(), auth.User.ID)
 		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), auth)))
 	}
 }

@@ -94,8 +94,9 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // Middleware wraps h with what every request gets: an X-Request-Id (the caller's, when
 // sane, else a new one), a body limit, recovery from panics as a logged 500, and (with
-// accessLog) an access log line: method, route pattern, path, status, bytes, duration,
-// request id; never a header, so never a credential.
+// accessLog) an access log line: request id, surface, user id (0 before authentication),
+// method, route pattern, path, status, bytes, duration; never a header, so never a
+// credential.
 func Middleware(h http.Handler, logger *slog.Logger, accessLog bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -104,7 +105,9 @@ func Middleware(h http.Handler, logger *slog.Logger, accessLog bool) http.Handle
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		note := &accessNote{}
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		r = r.WithContext(context.WithValue(ctx, accessNoteKey{}, note))
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		}
@@ -121,9 +124,12 @@ func Middleware(h http.Handler, logger *slog.Logger, accessLog bool) http.Handle
 					fmt.Fprintf(rec, `{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"Internal error.","request_id":%q}`, id)
 				}
 			}
+			if rec.status == 0 { // the handler wrote nothing: net/http sends 200
+				rec.status = http.StatusOK
+			}
 			if accessLog {
-				logger.Info("request", "request_id", id, "method", r.Method, "route", r.Pattern, "path", r.URL.Path,
-					"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				logger.Info("request", "request_id", id, "surface", note.surface, "user", note.user, "method", r.Method, "route", r.Pattern,
+					"path", r.URL.Path, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 			}
 		}()
 		h.ServeHTTP(rec, r)

@@ -265,7 +265,7 @@ func TestServeConfiguration(t *testing.T) {
 			t.Errorf("not a JSON line, or an access log line: %s", line)
 		}
 	}
-	if statuses, logs := serve("--rate-limit", "0", "--access-log"); !slices.Equal(statuses, []int{200, 200}) || !strings.Contains(logs, `"route":"GET /api/projects"`) {
+	if statuses, logs := serve("--rate-limit", "0", "--access-log"); !slices.Equal(statuses, []int{200, 200}) || !regexp.MustCompile(`"surface":"native","user":[1-9][0-9]*,"method":"GET","route":"GET /api/projects"`).MatchString(logs) {
 		t.Errorf("flags over the environment: %v\n%s", statuses, logs)
 	}
 	for _, args := range [][]string{{"serve", "--log-level", "loud"}, {"serve", "--log-format", "xml"}} {

@@ -109,6 +109,7 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 		if h.refuseReplays && !h.spend(w, r, signature, at) {
 			return
 		}
+		httpserver.NoteUser(r.Context(), auth.User.ID)
 		next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), auth)))
 	}
 }

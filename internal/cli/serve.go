@@ -60,8 +60,9 @@ func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicU
 	var names []string
 	for _, m := range mounted {
 		names = append(names, m.Name)
-		m.mount(mux, env)
-		mux.HandleFunc("GET /api/openapi/"+m.Name+".json", httpserver.ServeDocument(m.OpenAPI))
+		surfaceMux := httpserver.SurfaceMux{Mux: mux, Surface: m.Name}
+		m.mount(surfaceMux, env)
+		surfaceMux.HandleFunc("GET /api/openapi/"+m.Name+".json", httpserver.ServeDocument(m.OpenAPI))
 	}
 	api.New(api.Config{
 		Store:     store,
@@ -71,7 +72,7 @@ func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicU
 		Ext:       store.Ext,
 		Surfaces:  names,
 		Throttle:  throttle,
-	}).Routes(mux)
+	}).Routes(httpserver.SurfaceMux{Mux: mux, Surface: "native"})
 }
 
 func (e *environment) serve(ctx context.Context, args []string) error {
