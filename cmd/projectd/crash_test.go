@@ -43,7 +43,12 @@ func TestMain(m *testing.M) {
 // startProcess runs "projectd serve" as a child process on dsn.
 func startProcess(t *testing.T, dsn, addr string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--addr", addr)
+	return startServe(t, exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--addr", addr), dsn, addr)
+}
+
+// startServe starts cmd, a serve on addr, on dsn and waits until it is ready.
+func startServe(t *testing.T, cmd *exec.Cmd, dsn, addr string) *exec.Cmd {
+	t.Helper()
 	cmd.Env = append(os.Environ(), "PROJECTD_TEST_MAIN=1", "PROJECTD_DB="+dsn, "PROJECTD_MASTER_KEY="+testserver.MasterKey)
 	var logs strings.Builder
 	cmd.Stderr = &logs

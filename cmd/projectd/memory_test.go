@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +34,17 @@ func peakRSS(t *testing.T, pid int) int64 {
 	return 0
 }
 
+// buildProjectd builds the server as users run it, into the test's directory: memory is
+// measured on that binary, not on the test binary, which -race makes several times larger.
+func buildProjectd(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "projectd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // largestTervisExt is the largest ext.tervis a write can hold: every collection at its
 // most (empty items render every member), and the rest of the 256 KiB in strings.
 func largestTervisExt() string {
@@ -50,7 +63,7 @@ func TestLargestProjectReadsStayBounded(t *testing.T) {
 	token := strings.TrimSpace(s.CLI("token", "create", "--login", "ann"))
 	addr := testserver.FreeAddr(t)
 	s.Base = "http://" + addr
-	child := startProcess(t, s.DSN, addr)
+	child := startServe(t, exec.Command(buildProjectd(t), "serve", "--addr", addr), s.DSN, addr)
 	for i := range 3 {
 		body, _ := json.Marshal(map[string]any{"name": fmt.Sprintf("big %d", i), "ext": json.RawMessage(largestTervisExt())})
 		req, _ := http.NewRequest("POST", s.Base+"/api/projects", strings.NewReader(string(body)))
