@@ -365,3 +365,19 @@ func TestPingReportsPendingMigrations(t *testing.T) {
 		})
 	}
 }
+
+// Backup copies SQLite stores; on PostgreSQL it says what to use instead.
+func TestBackupOnPostgresSaysWhatToUse(t *testing.T) {
+	db, err := Open(context.Background(), testdb.Flavours[1].New(t), testdb.Extensions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := filepath.Join(t.TempDir(), "copy.db")
+	if err := db.Backup(context.Background(), out); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("Backup on PostgreSQL: %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a refused backup left a file")
+	}
+}

@@ -34,6 +34,8 @@ commands:
   seed               fill the store with synthetic data (--users, --workspaces, --projects)
   export             write the store as NDJSON (--out)
   import             read NDJSON written by export (--in)
+  backup             copy a live SQLite store consistently, check and describe the copy (--out)
+  restore            put a backup back as a new SQLite store (--from)
   version            print the version, the commit and the Go version
 
 Every command takes --db (or PROJECTD_DB): sqlite:PATH (default sqlite:projectd.db) or
@@ -58,7 +60,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		return errors.New("no command")
 	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && cmd != "serve" && cmd != "seed" && cmd != "export" && cmd != "import" {
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && cmd != "serve" && cmd != "seed" && cmd != "export" && cmd != "import" && cmd != "backup" && cmd != "restore" {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	env := &environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, surfaces: p.Surfaces}
@@ -85,6 +87,10 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		return env.export(ctx, rest)
 	case "import":
 		return env.importNDJSON(ctx, rest)
+	case "backup":
+		return env.backup(ctx, rest)
+	case "restore":
+		return env.restore(ctx, rest)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return nil
@@ -218,17 +224,22 @@ func masterKey(dsn string, getenv func(string) string) ([]byte, error) {
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) { // another process created it first: use theirs
+	if err := createKeyFile(path, key); errors.Is(err, os.ErrExist) { // another process created it first: use theirs
 		return masterKey(dsn, getenv)
 	} else if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	defer f.Close()
-	if _, err := fmt.Fprintln(f, base64.StdEncoding.EncodeToString(key)); err != nil {
-		return nil, fmt.Errorf("master key: %w", err)
+	return key, nil
+}
+
+// createKeyFile writes key to a new file at path, readable by its owner alone.
+func createKeyFile(path string, key []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
 	}
-	return key, f.Sync()
+	_, err = fmt.Fprintln(f, base64.StdEncoding.EncodeToString(key))
+	return errors.Join(err, f.Sync(), f.Close())
 }
 
 func decodeKey(s, source string) ([]byte, error) {
