@@ -48,12 +48,12 @@ func (e *environment) restore(ctx context.Context, args []string) error {
 	if err := required(fs, "from"); err != nil {
 		return err
 	}
-	file, ok := strings.CutPrefix(*dsn, "sqlite:")
+	path, ok := sqlitePath(*dsn)
 	if !ok {
 		return errors.New("restore: --db must be sqlite:PATH; for PostgreSQL use pg_restore, or projectd import of an export")
 	}
-	path := strings.TrimPrefix(file, "//")
-	if _, err := sqlstore.VerifyBackup(ctx, *from); err != nil {
+	summary, err := sqlstore.VerifyBackup(ctx, *from)
+	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	for _, f := range []string{path, path + "-wal", path + "-shm"} {
@@ -67,15 +67,11 @@ func (e *environment) restore(ctx context.Context, args []string) error {
 	if err := copyInto(*from, path); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	store, err := e.openStore(ctx, *dsn) // migrates a copy made by an older version
+	store, err := e.openStore(ctx, *dsn) // migrates a copy made by an older version; counts stay
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	summary, err := sqlstore.VerifyBackup(ctx, path)
-	if err != nil {
-		return err
-	}
+	store.Close()
 	fmt.Fprintf(e.stdout, "%s: restored from %s; %s\n", path, *from, describe(summary))
 	return nil
 }

@@ -212,8 +212,8 @@ func masterKey(dsn string, getenv func(string) string) ([]byte, error) {
 		return decodeKey(v, "PROJECTD_MASTER_KEY")
 	}
 	path := "projectd.key"
-	if file, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		path = strings.TrimPrefix(file, "//") + ".key"
+	if file, ok := sqlitePath(dsn); ok {
+		path = file + ".key"
 	}
 	b, err := os.ReadFile(path)
 	if err == nil {
@@ -240,6 +240,12 @@ func createKeyFile(path string, key []byte) error {
 	}
 	_, err = fmt.Fprintln(f, base64.StdEncoding.EncodeToString(key))
 	return errors.Join(err, f.Sync(), f.Close())
+}
+
+// sqlitePath is the file that an sqlite:PATH (or sqlite://PATH) dsn names.
+func sqlitePath(dsn string) (string, bool) {
+	file, ok := strings.CutPrefix(dsn, "sqlite:")
+	return strings.TrimPrefix(file, "//"), ok
 }
 
 func decodeKey(s, source string) ([]byte, error) {
