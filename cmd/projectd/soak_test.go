@@ -236,19 +236,9 @@ type soakResponse struct {
 var soakClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 
 func soakDo(base, method, path, token, body string, headers []string) soakResponse {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, base+path, rd)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+	req, err := testserver.NewRequest(method, base+path, token, body, headers...)
+	if err != nil {
+		return soakResponse{body: err.Error()}
 	}
 	resp, err := soakClient.Do(req)
 	if err != nil {

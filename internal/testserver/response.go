@@ -33,18 +33,16 @@ func (r *Response) JSON(t testing.TB, v any) {
 	}
 }
 
-// Do sends a request (with Authorization: Bearer token, when given, and headers as
-// name, value pairs) and checks the answer against the OpenAPI document of its route:
-// its status must be documented and its body match the schema.
-func (s *Server) Do(method, path, token, body string, headers ...string) *Response {
-	s.T.Helper()
+// NewRequest is a request with Authorization: Bearer token (when given), a JSON body
+// (when given) and headers as name, value pairs.
+func NewRequest(method, url, token, body string, headers ...string) (*http.Request, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, s.Base+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		s.T.Fatal(err)
+		return nil, err
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -54,6 +52,18 @@ func (s *Server) Do(method, path, token, body string, headers ...string) *Respon
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
+	}
+	return req, nil
+}
+
+// Do sends a request (with Authorization: Bearer token, when given, and headers as
+// name, value pairs) and checks the answer against the OpenAPI document of its route:
+// its status must be documented and its body match the schema.
+func (s *Server) Do(method, path, token, body string, headers ...string) *Response {
+	s.T.Helper()
+	req, err := NewRequest(method, s.Base+path, token, body, headers...)
+	if err != nil {
+		s.T.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
