@@ -87,8 +87,10 @@ func TestStalledStreamsDoNotHoldTheStore(t *testing.T) {
 		time.Sleep(2 * time.Second)
 		during := latency(20)
 		t.Logf("bob's first page: median %v before, %v beside 64 stalled streams (slowest %v)", before[10], during[10], during[19])
-		// Held connections made pages wait for the write deadline (10 s) or longer.
-		if during[10] > 10*before[10]+100*time.Millisecond || during[19] > 5*time.Second {
+		// Held connections made pages wait for the write deadline (10 s) or longer; what the
+		// median adds beside that is the streams' CPU, which on two cores shared with other
+		// test packages reached 370 ms.
+		if during[10] > 10*before[10]+500*time.Millisecond || during[19] > 5*time.Second {
 			t.Fatalf("bob's page: median %v (was %v), slowest %v beside the stalled streams", during[10], before[10], during[19])
 		}
 	})
