@@ -52,10 +52,12 @@ func TestBackupUnderWriters(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(500 * time.Millisecond)
-	mu.Lock()
-	before := append([]int64(nil), acked...)
-	mu.Unlock()
+	var before []int64 // wait for writes acknowledged before the backup: a loaded machine is slow to make them
+	for deadline := time.Now().Add(10 * time.Second); len(before) < 16 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		before = append([]int64(nil), acked...)
+		mu.Unlock()
+	}
 	out := filepath.Join(t.TempDir(), "copy.db")
 	printed := s.CLI("backup", "--out", out)
 	time.Sleep(200 * time.Millisecond) // writers go on after the copy
