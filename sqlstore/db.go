@@ -38,6 +38,8 @@ type DB struct {
 	// TokenCacheTTL is how long a verified token is trusted without asking the database:
 	// a token revoked on another replica stops working there within it.
 	TokenCacheTTL time.Duration
+	// Observe, when set, learns how long each operation took, by kind (projectd.OpPage...).
+	Observe projectd.StoreObserver
 
 	schemaVersion  int64 // the newest migration this binary holds
 	projectIDBlock idBlock

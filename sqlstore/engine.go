@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/pressly/goose/v3"
+
+	"projectd"
 )
 
 // engine is everything that differs between SQLite and PostgreSQL (with its distributed
@@ -38,5 +40,7 @@ type engine interface {
 	syncIdentity(ctx context.Context, tx *Tx, table string) error
 	// reserveIDs takes the next size ids of table's block counter and returns its new end.
 	reserveIDs(ctx context.Context, table string, size int) (int64, error)
+	// pools reports the state of every connection pool.
+	pools() []projectd.PoolStats
 	close()
 }

@@ -38,7 +38,7 @@ func (db *DB) ImportUsers(ctx context.Context, users []*projectd.User) error {
 	if len(users) == 0 {
 		return nil
 	}
-	return db.inTx(ctx, func(tx *Tx) error {
+	return db.inBulkTx(ctx, func(tx *Tx) error {
 		for _, u := range users {
 			if u.Role == "" {
 				u.Role = projectd.RoleMember
@@ -74,7 +74,7 @@ func (db *DB) ImportWorkspaces(ctx context.Context, workspaces []*projectd.Works
 	if len(workspaces) == 0 {
 		return nil
 	}
-	return db.inTx(ctx, func(tx *Tx) error {
+	return db.inBulkTx(ctx, func(tx *Tx) error {
 		users := loginCache{}
 		for _, ws := range workspaces {
 			if err := projectd.ValidateWorkspaceName(ws.Name); err != nil {
@@ -140,7 +140,7 @@ func (db *DB) ImportProjects(ctx context.Context, projects []*projectd.Project) 
 	if err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *Tx) error {
+	return db.inBulkTx(ctx, func(tx *Tx) error {
 		l := newLoader(tx)
 		if err := l.insert(ctx, rows); err != nil {
 			return err

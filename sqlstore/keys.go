@@ -122,6 +122,7 @@ func (db *DB) gcm() (cipher.AEAD, error) {
 // FindAccessKey returns the user an access key signs for and its secret, opened with the
 // master key. An unknown key is EUNAUTHORIZED, a disabled one EFORBIDDEN.
 func (db *DB) FindAccessKey(ctx context.Context, accessKey string) (*projectd.Auth, []byte, error) {
+	defer db.timed(projectd.OpGet)()
 	var sealed []byte
 	var disabled bool
 	var scopes string

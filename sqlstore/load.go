@@ -30,6 +30,7 @@ const bulkRows = 500
 // row; being one transaction, a failure leaves the table and its indexes as they were.
 // loaded is called after each batch with the running total.
 func (db *DB) LoadProjects(ctx context.Context, next func() ([]*projectd.Project, error), loaded func(n int)) error {
+	defer db.timed(projectd.OpBulk)()
 	type prepared struct {
 		rows []preparedRow
 		err  error

@@ -49,6 +49,7 @@ func (db *DB) ArchiveProject(ctx context.Context, ref string) (*projectd.Operati
 
 // FindOperation returns an operation the caller submitted (any, for admins).
 func (db *DB) FindOperation(ctx context.Context, id string) (*projectd.Operation, error) {
+	defer db.timed(projectd.OpGet)()
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return nil, err
@@ -76,6 +77,7 @@ var operationSortColumns = map[string]string{
 // FindOperations lists the operations the caller submitted (all, for admins), reading
 // one row more than the limit to tell whether more match.
 func (db *DB) FindOperations(ctx context.Context, q projectd.OperationQuery) ([]*projectd.Operation, bool, error) {
+	defer db.timed(projectd.OpPage)()
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return nil, false, err

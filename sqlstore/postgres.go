@@ -16,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"projectd"
 )
 
 // openPostgres connects a pgx pool to dsn, with database/sql over the same pool for
@@ -168,6 +170,13 @@ func (e *postgresEngine) reserveIDs(ctx context.Context, table string, size int)
 		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
 		}
 	}
+}
+
+// pools: pgxpool's, which database/sql's pool over it only borrows from.
+func (e *postgresEngine) pools() []projectd.PoolStats {
+	s := e.pool.Stat()
+	return []projectd.PoolStats{{Pool: "pgxpool", MaxOpen: int(s.MaxConns()), Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()),
+		Waits: s.EmptyAcquireCount(), WaitTime: s.EmptyAcquireWaitTime()}}
 }
 
 func (e *postgresEngine) close() { e.pool.Close() }

@@ -16,6 +16,7 @@ import (
 
 // FindProject returns one project by numeric id or uid, if the caller may see it.
 func (db *DB) FindProject(ctx context.Context, ref string) (*projectd.Project, error) {
+	defer db.timed(projectd.OpGet)()
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return nil, err
@@ -59,6 +60,7 @@ func projectRef(ref string) (string, any, error) {
 
 // ListProjects returns one page of the projects the caller may see.
 func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*projectd.ProjectPage, error) {
+	defer db.timed(projectd.OpPage)()
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return nil, err
@@ -106,7 +108,10 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 		return nil, err
 	}
 	if q.Count {
-		if page.Total, err = total(); err != nil {
+		endCount := db.timed(projectd.OpCount) // batched with the page, what reading it still takes
+		page.Total, err = total()
+		endCount()
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -128,6 +133,7 @@ var (
 // underneath, so a stream is not one snapshot: a project written while it runs may or
 // may not be in it (each is there at most once, in order).
 func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn func(*projectd.Project) error) error {
+	defer db.timed(projectd.OpStream)()
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return err
@@ -187,6 +193,7 @@ func (db *DB) streamChunk(ctx context.Context, a *projectd.Auth, q *projectd.Pro
 
 // CountProjects counts the matching projects the caller may see, from indexes alone.
 func (db *DB) CountProjects(ctx context.Context, f projectd.ProjectFilter) (int64, error) {
+	defer db.timed(projectd.OpCount)()
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return 0, err

@@ -17,6 +17,7 @@ type refCache struct {
 	mu         sync.RWMutex
 	users      map[int64]projectd.User
 	workspaces map[int64]string
+	counts     lookups // rows filled from the cache, rows that needed the database
 }
 
 // maxCachedRefs bounds each map; a full map starts again empty. A variable for tests.
@@ -40,6 +41,7 @@ func (c *refCache) fill(ctx context.Context, db *DB, projects []*projectd.Projec
 		}
 	}
 	c.mu.RUnlock()
+	c.counts.count(len(refs)-len(pending), len(pending))
 	if len(pending) == 0 {
 		return nil
 	}

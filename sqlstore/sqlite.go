@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/pressly/goose/v3"
+
+	"projectd"
 )
 
 // openSQLite opens the file at path, created mode 0600 when new: one writer connection
@@ -193,6 +195,15 @@ func (e *sqliteEngine) syncIdentity(context.Context, *Tx, string) error { return
 
 func (e *sqliteEngine) reserveIDs(context.Context, string, int) (int64, error) {
 	return 0, errors.New("sqlstore: SQLite assigns ids itself")
+}
+
+// pools: the reader pool and the one writer connection, from database/sql.
+func (e *sqliteEngine) pools() []projectd.PoolStats {
+	return []projectd.PoolStats{sqlPoolStats("reader", e.db.read.Stats()), sqlPoolStats("writer", e.db.write.Stats())}
+}
+
+func sqlPoolStats(name string, s sql.DBStats) projectd.PoolStats {
+	return projectd.PoolStats{Pool: name, MaxOpen: s.MaxOpenConnections, Open: s.OpenConnections, InUse: s.InUse, Waits: s.WaitCount, WaitTime: s.WaitDuration}
 }
 
 func (e *sqliteEngine) close() {

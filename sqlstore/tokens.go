@@ -200,6 +200,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*projectd.Auth, 
 	if a, ok := db.tokens.get(string(hash), now); ok {
 		return a, nil
 	}
+	endGet := db.timed(projectd.OpGet)
 	var stored []byte
 	var scopes string
 	var expires, used sql.NullInt64
@@ -207,6 +208,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*projectd.Auth, 
 	row := db.queryRow(ctx, `SELECT t.id, t.hash, t.scopes, t.expires_at, t.last_used_at, `+prefixed("u.", userColumns)+`
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash)
 	u, err := scanUser(scanPrefix{row, []any{&tokenID, &stored, &scopes, &expires, &used}})
+	endGet()
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, denied
 	} else if err != nil {
@@ -256,6 +258,7 @@ type tokenEntry struct {
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[string]tokenEntry
+	counts  lookups
 }
 
 func (c *tokenCache) get(key string, now time.Time) (*projectd.Auth, bool) {
@@ -264,8 +267,10 @@ func (c *tokenCache) get(key string, now time.Time) (*projectd.Auth, bool) {
 	e, ok := c.entries[key]
 	if !ok || !now.Before(e.until) {
 		delete(c.entries, key)
+		c.counts.count(0, 1)
 		return nil, false
 	}
+	c.counts.count(1, 0)
 	return e.auth, true
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
+
+	"projectd"
 )
 
 // Tx is a write transaction with the dialect's placeholders.
@@ -43,6 +45,17 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // database reports a serialization failure (SQLSTATE 40001, as CockroachDB does under
 // contention) or a deadlock.
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	defer db.timed(projectd.OpWrite)()
+	return db.retryTx(ctx, fn)
+}
+
+// inBulkTx is inTx for an import, timed as one bulk operation rather than as a write.
+func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+	defer db.timed(projectd.OpBulk)()
+	return db.retryTx(ctx, fn)
+}
+
+func (db *DB) retryTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := db.tryTx(ctx, fn)
 		if err == nil || !retryable(err) || attempt >= 9 {

@@ -49,6 +49,7 @@ func (db *DB) FindUserByLogin(ctx context.Context, login string) (*projectd.User
 }
 
 func (db *DB) findUser(ctx context.Context, where string, arg any) (*projectd.User, error) {
+	defer db.timed(projectd.OpGet)()
 	u, err := scanUser(db.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE "+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, projectd.Errorf(projectd.ENOTFOUND, "no such user")

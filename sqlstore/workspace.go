@@ -97,6 +97,7 @@ func setMember(ctx context.Context, tx *Tx, workspaceID int64, login, role strin
 
 // FindWorkspace returns a workspace the caller belongs to (any, for admins).
 func (db *DB) FindWorkspace(ctx context.Context, name string) (*projectd.Workspace, error) {
+	defer db.timed(projectd.OpGet)()
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return nil, err
@@ -140,6 +141,7 @@ func (db *DB) CheckWorkspaceMember(ctx context.Context, name string) error {
 
 // ListWorkspaces returns the workspaces the caller belongs to (all, for admins), by name.
 func (db *DB) ListWorkspaces(ctx context.Context) ([]*projectd.Workspace, error) {
+	defer db.timed(projectd.OpPage)()
 	a, err := caller(ctx, projectd.ScopeRead)
 	if err != nil {
 		return nil, err
