@@ -5,12 +5,14 @@ import (
 	"net/http"
 )
 
-// accessNote is what the access log learns only once a request is routed and authenticated:
-// the surface that served it and the caller's user id. Middleware puts an empty one in the
-// context; the surface's mux and the authentication fill it in.
+// accessNote is what the access log and the Observer learn only once a request is routed
+// and authenticated: the surface that served it, the caller's user id or why the caller
+// was refused. Middleware puts an empty one in the context; the surface's mux and the
+// authentication fill it in.
 type accessNote struct {
-	surface string
-	user    int64
+	surface     string
+	user        int64
+	authFailure AuthFailure
 }
 
 type accessNoteKey struct{}

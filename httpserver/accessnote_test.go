@@ -20,7 +20,7 @@ func TestAccessLogNamesSurfaceAndUser(t *testing.T) {
 		w.Write([]byte("ok"))
 	})
 	SurfaceMux{Mux: mux, Surface: "native"}.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	h := Middleware(mux, slog.New(slog.NewJSONHandler(&logs, nil)), true)
+	h := Middleware(mux, slog.New(slog.NewJSONHandler(&logs, nil)), true, nil)
 	for _, path := range []string{"/projects/7", "/healthz", "/nowhere"} {
 		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("Authorization", "Bearer secret-token")

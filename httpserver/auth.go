@@ -37,6 +37,7 @@ func (a BearerAuth) Wrap(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		secret := Credential(r, a.Schemes...)
 		if secret == "" {
+			NoteAuthFailure(r.Context(), MissingCredential)
 			a.Fail(w, r, projectd.Errorf(projectd.EUNAUTHORIZED, "%s", a.Missing))
 			return
 		}
@@ -46,7 +47,7 @@ func (a BearerAuth) Wrap(next http.HandlerFunc) http.HandlerFunc {
 		}
 		auth, err := a.Store.Authenticate(r.Context(), secret)
 		if projectd.ErrorCode(err) == projectd.EUNAUTHORIZED {
-			a.Throttle.Failed(r)
+			a.Throttle.Failed(r, BadToken)
 		}
 		if err == nil {
 			err = a.Throttle.User(auth.User.ID)
@@ -93,8 +94,9 @@ func (t *Throttle) Before(r *http.Request) error {
 	return nil
 }
 
-// Failed records a failed authentication from r's address.
-func (t *Throttle) Failed(r *http.Request) {
+// Failed records a failed authentication from r's address, and why (for the Observer).
+func (t *Throttle) Failed(r *http.Request, why AuthFailure) {
+	NoteAuthFailure(r.Context(), why)
 	if t != nil {
 		t.FailedAuth.Allow(clientAddress(r))
 	}

@@ -93,13 +93,16 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Middleware wraps h with what every request gets: an X-Request-Id (the caller's, when
-// sane, else a new one), a body limit, recovery from panics as a logged 500, and (with
+// sane, else a new one), a body limit, recovery from panics as a logged 500, (with
 // accessLog) an access log line: request id, surface, user id (0 before authentication),
-// method, route pattern, path, status, bytes, duration; never a header, so never a
-// credential.
-func Middleware(h http.Handler, logger *slog.Logger, accessLog bool) http.Handler {
+// method, route pattern, path, status, bytes, duration, never a header, so never a
+// credential; and, when observer is not nil, its Begin and End.
+func Middleware(h http.Handler, logger *slog.Logger, accessLog bool, observer Observer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if observer != nil {
+			observer.Begin()
+		}
 		id := r.Header.Get("X-Request-Id")
 		if !requestIDPattern.MatchString(id) {
 			id = uuid.NewString()
@@ -127,9 +130,14 @@ func Middleware(h http.Handler, logger *slog.Logger, accessLog bool) http.Handle
 			if rec.status == 0 { // the handler wrote nothing: net/http sends 200
 				rec.status = http.StatusOK
 			}
+			elapsed := time.Since(start)
+			if observer != nil {
+				observer.End(Served{Surface: note.surface, Route: routeOf(r.Pattern), Method: r.Method, Status: rec.status,
+					Bytes: rec.bytes, Duration: elapsed, AuthFailure: note.authFailure})
+			}
 			if accessLog {
 				logger.Info("request", "request_id", id, "surface", note.surface, "user", note.user, "method", r.Method, "route", r.Pattern,
-					"path", r.URL.Path, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+					"path", r.URL.Path, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 			}
 		}()
 		h.ServeHTTP(rec, r)

@@ -23,7 +23,7 @@ func TestMiddlewareRecoversFromPanics(t *testing.T) {
 			panic("boom")
 		}
 		w.Write([]byte(RequestID(r)))
-	}), slog.New(slog.NewTextHandler(&logs, nil)), true)
+	}), slog.New(slog.NewTextHandler(&logs, nil)), true, nil)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 

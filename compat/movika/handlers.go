@@ -170,7 +170,7 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request, exchange func(
 	}
 	s, err := exchange()
 	if projectd.ErrorCode(err) == projectd.EUNAUTHORIZED {
-		h.throttle.Failed(r)
+		h.throttle.Failed(r, httpserver.BadCode)
 	}
 	if err != nil {
 		h.error(w, r, err)

@@ -115,10 +115,14 @@ func (h *Handler) client(next func(w http.ResponseWriter, r *http.Request)) http
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Api-Key")
 		if key == "" {
+			httpserver.NoteAuthFailure(r.Context(), httpserver.MissingCredential)
 			h.fail(w, r, http.StatusUnauthorized, codeGeneric, "The Api-Key header is required")
 			return
 		}
 		if err := h.store.CheckAppKey(r.Context(), key); err != nil {
+			if projectd.ErrorCode(err) == projectd.EUNAUTHORIZED {
+				httpserver.NoteAuthFailure(r.Context(), httpserver.BadAppKey)
+			}
 			h.error(w, r, err)
 			return
 		}

@@ -60,10 +60,11 @@ func Sign(secret []byte, method, uri, timestamp, accessKey string) string {
 type gatewayError struct {
 	status                 int
 	code, message, details string
+	failure                httpserver.AuthFailure // why authentication failed, if it did
 }
 
-func authFailed(details string) *gatewayError {
-	return &gatewayError{http.StatusUnauthorized, "200", "Authentication Failed", details}
+func authFailed(why httpserver.AuthFailure, details string) *gatewayError {
+	return &gatewayError{http.StatusUnauthorized, "200", "Authentication Failed", details, why}
 }
 
 // gatewayFail writes the gateway's error body.
@@ -92,7 +93,7 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 			return
 		}
 		if gwErr != nil {
-			h.throttle.Failed(r)
+			h.throttle.Failed(r, gwErr.failure)
 			h.gatewayFail(w, gwErr)
 			return
 		}
@@ -116,7 +117,7 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 
 func (h *Handler) tooMany(w http.ResponseWriter, err error) {
 	httpserver.SetRetryAfter(w, err)
-	h.gatewayFail(w, &gatewayError{http.StatusTooManyRequests, "429", "Too Many Requests", projectd.ErrorMessage(err)})
+	h.gatewayFail(w, &gatewayError{status: http.StatusTooManyRequests, code: "429", message: "Too Many Requests", details: projectd.ErrorMessage(err)})
 }
 
 // verify checks a request's signature headers: the key's user, the request's time and
@@ -126,28 +127,28 @@ func (h *Handler) verify(r *http.Request) (auth *projectd.Auth, at time.Time, si
 	accessKey := r.Header.Get("x-ncp-iam-access-key")
 	signature = r.Header.Get("x-ncp-apigw-signature-v2")
 	if timestamp == "" || accessKey == "" || signature == "" {
-		return nil, at, "", authFailed("send x-ncp-apigw-timestamp, x-ncp-iam-access-key and x-ncp-apigw-signature-v2"), nil
+		return nil, at, "", authFailed(httpserver.MissingCredential, "send x-ncp-apigw-timestamp, x-ncp-iam-access-key and x-ncp-apigw-signature-v2"), nil
 	}
 	ms, err := strconv.ParseInt(timestamp, 10, 64)
 	if err != nil {
-		return nil, at, "", authFailed("x-ncp-apigw-timestamp must be milliseconds since the epoch"), nil
+		return nil, at, "", authFailed(httpserver.StaleTimestamp, "x-ncp-apigw-timestamp must be milliseconds since the epoch"), nil
 	}
 	at = time.UnixMilli(ms)
 	if skew := h.now().Sub(at); skew > Window || skew < -Window {
-		return nil, at, "", authFailed("the timestamp is more than 5 minutes away from the server's clock"), nil
+		return nil, at, "", authFailed(httpserver.StaleTimestamp, "the timestamp is more than 5 minutes away from the server's clock"), nil
 	}
 	auth, secret, err := h.store.FindAccessKey(r.Context(), accessKey)
 	switch projectd.ErrorCode(err) {
 	case "":
 	case projectd.EFORBIDDEN:
-		return nil, at, "", &gatewayError{http.StatusUnauthorized, "210", "Permission Denied", "the access key is disabled"}, nil
+		return nil, at, "", &gatewayError{http.StatusUnauthorized, "210", "Permission Denied", "the access key is disabled", httpserver.DisabledKey}, nil
 	case projectd.EUNAUTHORIZED:
-		return nil, at, "", authFailed(projectd.ErrorMessage(err)), nil
+		return nil, at, "", authFailed(httpserver.BadAccessKey, projectd.ErrorMessage(err)), nil
 	default:
 		return nil, at, "", nil, err
 	}
 	if !hmac.Equal([]byte(signature), []byte(Sign(secret, r.Method, r.RequestURI, timestamp, accessKey))) {
-		return nil, at, "", authFailed("the signature does not match the request"), nil
+		return nil, at, "", authFailed(httpserver.BadSignature, "the signature does not match the request"), nil
 	}
 	return auth, at, signature, nil, nil
 }
@@ -159,7 +160,8 @@ func (h *Handler) spend(w http.ResponseWriter, r *http.Request, signature string
 	case "":
 		return true
 	case projectd.ECONFLICT:
-		h.gatewayFail(w, authFailed("this signature was used already"))
+		httpserver.NoteAuthFailure(r.Context(), httpserver.ReplayedSignature)
+		h.gatewayFail(w, authFailed(httpserver.ReplayedSignature, "this signature was used already"))
 	default:
 		h.logger.Error("spend signature", "request_id", httpserver.RequestID(r), "err", err)
 		h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
