@@ -216,7 +216,8 @@ func TestPublicURL(t *testing.T) {
 func TestServeConfiguration(t *testing.T) {
 	dsn := testdb.Flavours[0].New(t)
 	env := map[string]string{"PROJECTD_DB": dsn, "PROJECTD_MASTER_KEY": testserver.MasterKey,
-		"PROJECTD_RATE_LIMIT": "1", "PROJECTD_LOG_FORMAT": "json", "PROJECTD_ACCESS_LOG": "false", "PROJECTD_CONCURRENT_REQUESTS": "banana"}
+		"PROJECTD_RATE_LIMIT": "1", "PROJECTD_LOG_FORMAT": "json", "PROJECTD_ACCESS_LOG": "false", "PROJECTD_CONCURRENT_REQUESTS": "banana",
+		"PROJECTD_METRICS_ADDR": testserver.FreeAddr(t)}
 	getenv := func(k string) string { return env[k] }
 	var out, errs bytes.Buffer
 	err := cli.Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, getenv, nil, &out, &errs)
@@ -250,6 +251,11 @@ func TestServeConfiguration(t *testing.T) {
 				statuses = append(statuses, resp.StatusCode)
 			}
 		}
+		if resp, err := http.Get("http://" + env["PROJECTD_METRICS_ADDR"] + "/metrics"); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("PROJECTD_METRICS_ADDR: no metrics there: %v", err)
+		} else {
+			resp.Body.Close()
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
@@ -279,7 +285,14 @@ func TestServeConfiguration(t *testing.T) {
 	}
 	out.Reset()
 	cli.Run(context.Background(), []string{"serve", "-h"}, getenv, nil, &out, &errs)
-	if !strings.Contains(errs.String(), "(env PROJECTD_RATE_LIMIT)") {
-		t.Fatalf("serve -h does not name the environment:\n%s", errs.String())
+	flags := regexp.MustCompile(`(?m)^  -([a-z-]+)`).FindAllStringSubmatch(errs.String(), -1)
+	if len(flags) < 10 {
+		t.Fatalf("serve -h lists %d flags:\n%s", len(flags), errs.String())
+	}
+	for _, f := range flags {
+		name := "PROJECTD_" + strings.ToUpper(strings.ReplaceAll(f[1], "-", "_"))
+		if !strings.Contains(errs.String(), "(env "+name+")") {
+			t.Errorf("serve -h does not name %s for --%s", name, f[1])
+		}
 	}
 }

@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
 	"projectd/compat"
 	"projectd/compat/surfaces"
+	"projectd/metrics"
 	"projectd/sqlstore"
 )
 
@@ -167,9 +169,16 @@ func envName(flag string) string {
 
 // version is the module's version and commit as the build recorded them.
 func version() string {
+	b := build()
+	return fmt.Sprintf("projectd %s commit %s %s", b.Version, b.Commit, b.GoVersion)
+}
+
+// build is the binary's version, commit (+modified when built from a changed tree) and Go
+// version, as the build recorded them.
+func build() metrics.Build {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "projectd (unknown build)"
+		return metrics.Build{Version: "unknown", Commit: "unknown", GoVersion: runtime.Version()}
 	}
 	commit, modified := "unknown", ""
 	for _, s := range info.Settings {
@@ -182,7 +191,7 @@ func version() string {
 			}
 		}
 	}
-	return fmt.Sprintf("projectd %s commit %s%s %s", info.Main.Version, commit, modified, info.GoVersion)
+	return metrics.Build{Version: info.Main.Version, Commit: commit + modified, GoVersion: info.GoVersion}
 }
 
 // openStore opens the database and gives it the master key.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"projectd/api"
 	"projectd/compat"
 	"projectd/httpserver"
+	"projectd/metrics"
 	"projectd/sqlstore"
 )
 
@@ -29,11 +31,12 @@ type mountedSurface struct {
 	mount compat.Mount
 }
 
-// newServer composes every surface of projectd on one handler.
-func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle, mounted []mountedSurface, accessLog bool) http.Handler {
+// newServer composes every surface of projectd on one handler; observer (nil for none)
+// learns of every request.
+func newServer(store *sqlstore.DB, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle, mounted []mountedSurface, accessLog bool, observer httpserver.Observer) http.Handler {
 	mux := http.NewServeMux()
 	routes(mux, store, logger, publicURL, throttle, mounted)
-	return httpserver.Middleware(mux, logger, accessLog)
+	return httpserver.Middleware(mux, logger, accessLog, observer)
 }
 
 // newLogger is serve's logger: text or JSON lines from level up.
@@ -90,6 +93,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	logFormat := fs.String("log-format", "text", "log lines as text or json")
 	logLevel := fs.String("log-level", "info", "the least level logged: debug, info, warn or error")
 	accessLog := fs.Bool("access-log", true, "log a line for every request")
+	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener for Prometheus /metrics and /debug/pprof/ (default: none; keep it private)")
 	if err := e.parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -133,8 +137,45 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
+	var observer httpserver.Observer
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	metricsDone := make(chan error, 1)
+	if *metricsAddr != "" {
+		m, err := listenMetrics(ctx, *metricsAddr, store, mounted, logger, metricsDone)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		observer = m
+	} else {
+		close(metricsDone)
+	}
 	logger.Info("projectd listening", "url", base, "db", store.Dialect())
-	return httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, &httpserver.Throttle{PerUser: httpserver.NewLimiter(*rateLimit), FailedAuth: httpserver.NewLimiter(*authFailures), Concurrent: *concurrent}, mounted, *accessLog), logger)
+	throttle := &httpserver.Throttle{PerUser: httpserver.NewLimiter(*rateLimit), FailedAuth: httpserver.NewLimiter(*authFailures), Concurrent: *concurrent}
+	err = httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, throttle, mounted, *accessLog, observer), logger)
+	stop()
+	return errors.Join(err, <-metricsDone)
+}
+
+// listenMetrics serves the metrics of store and of the requests on addr until ctx is done,
+// then sends how that ended to done. The returned registry observes the requests.
+func listenMetrics(ctx context.Context, addr string, store *sqlstore.DB, mounted []mountedSurface, logger *slog.Logger, done chan<- error) (*metrics.Metrics, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	var names []string
+	for _, s := range mounted {
+		names = append(names, s.Name)
+	}
+	b := build()
+	b.Engine = store.Dialect()
+	m := metrics.New(b, store, append(names, "native"))
+	store.Observe = m.ObserveStore
+	logger.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() { done <- httpserver.Serve(ctx, ln, m.Handler(), logger) }()
+	return m, nil
 }
 
 // serveGCPercent is the garbage collector's target for serve unless GOGC says otherwise.
