@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"projectd"
+	"projectd/internal/testdb"
 	"projectd/internal/testserver"
 )
 
@@ -404,4 +407,34 @@ func TestAdminSeesAndManagesAll(t *testing.T) {
 			t.Fatalf("admin lists %d", len(got.Items))
 		}
 	})
+}
+
+// A total the counters cover costs a few rows at any size; one they do not (q, name, id or
+// time bounds) counts rows up to 100,000 and past that is a 400 naming count.
+func TestCountBeyondCountersIsBounded(t *testing.T) {
+	dsn := testdb.Flavours[0].New(t)
+	s := testserver.Start(t, dsn)
+	token := s.User("ann", false)
+	db := testserver.OpenStore(t, dsn)
+	ann, err := db.FindUserByLogin(context.Background(), "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testserver.LoadProjects(t, db, 100_001, func(i int) *projectd.Project {
+		return &projectd.Project{Name: fmt.Sprintf("bulk %d", i), Owner: ann}
+	})
+	db.Close()
+	var page testserver.PageJSON
+	s.Do("GET", "/api/projects?owner=ann&count=exact&limit=1", token, "").JSON(t, &page)
+	if page.Total == nil || *page.Total != 100_001 {
+		t.Fatalf("the counters' total: %v", page.Total)
+	}
+	s.Do("GET", "/api/projects?q=bulk%2099&count=exact&limit=1", token, "").JSON(t, &page)
+	if page.Total == nil || *page.Total != 1111 { // bulk 99, bulk 990..999, bulk 9900..9999, bulk 99000..99999
+		t.Fatalf("a total of a q under the bound: %v", page.Total)
+	}
+	s.Do("GET", "/api/projects?q=bulk&count=exact&limit=1", token, "").WantProblem(t, http.StatusBadRequest, "count")
+	if r := s.Do("GET", "/api/projects?q=bulk&limit=1", token, ""); r.StatusCode != http.StatusOK {
+		t.Fatalf("the same page without its total: %d", r.StatusCode)
+	}
 }

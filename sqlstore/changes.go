@@ -43,28 +43,35 @@ func (c *changes) deleted(key countKey) {
 	c.rows++
 }
 
-// afterWrite applies c in tx and empties it: the counters move, bulkRows keys a
-// statement, in key order so that concurrent writers on PostgreSQL take the row locks in
-// the same order.
+// afterWrite applies c in tx and empties it: every counter table's rows move, bulkRows
+// keys a statement, the tables in turn and each in key order, so that concurrent writers
+// on PostgreSQL take the row locks in the same order.
 func (db *DB) afterWrite(ctx context.Context, tx *Tx, c *changes) error {
-	keys := slices.SortedFunc(maps.Keys(c.counts), func(a, b countKey) int {
-		return cmp.Or(cmp.Compare(a.owner, b.owner), strings.Compare(a.state, b.state))
-	})
-	keys = slices.DeleteFunc(keys, func(k countKey) bool { return c.counts[k] == 0 })
-	for start := 0; start < len(keys); start += bulkRows {
-		batch := keys[start:min(start+bulkRows, len(keys))]
-		args := make([]any, 0, 3*len(batch))
-		for _, key := range batch {
-			args = append(args, key.owner, key.state, c.counts[key])
+	defer clear(c.counts)
+	c.rows = 0
+	for _, table := range counterTables {
+		moves := map[countKey]int{}
+		for key, n := range c.counts {
+			moves[table.row(key)] += n
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO project_counts (owner_id, state, n) VALUES `+
-			rowsOf("(?, ?, ?)", len(batch))+`
-			ON CONFLICT (owner_id, state) DO UPDATE SET n = project_counts.n + excluded.n`, args...); err != nil {
-			return err
+		keys := slices.SortedFunc(maps.Keys(moves), func(a, b countKey) int {
+			return cmp.Or(cmp.Compare(a.owner, b.owner), strings.Compare(a.workspace, b.workspace),
+				strings.Compare(a.status, b.status), strings.Compare(a.state, b.state))
+		})
+		keys = slices.DeleteFunc(keys, func(k countKey) bool { return moves[k] == 0 })
+		for start := 0; start < len(keys); start += bulkRows {
+			batch := keys[start:min(start+bulkRows, len(keys))]
+			var args []any
+			for _, key := range batch {
+				args = append(append(args, table.values(key)...), moves[key])
+			}
+			marks := "(" + strings.Repeat("?, ", len(args)/len(batch)-1) + "?)"
+			if _, err := tx.exec(ctx, "INSERT INTO "+table.name+" ("+table.columns+", n) VALUES "+rowsOf(marks, len(batch))+
+				" ON CONFLICT ("+table.columns+") DO UPDATE SET n = "+table.name+".n + excluded.n", args...); err != nil {
+				return err
+			}
 		}
 	}
-	clear(c.counts)
-	c.rows = 0
 	return nil
 }
 

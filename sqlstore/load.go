@@ -142,7 +142,7 @@ func (db *DB) prepareRows(projects []*projectd.Project) ([]preparedRow, error) {
 		if p.UpdatedBy == nil {
 			p.UpdatedBy = p.CreatedBy
 		}
-		rows[i] = preparedRow{p: p, ext: ext, state: db.keyOf(&projectd.Project{Ext: json.RawMessage(ext), Owner: p.Owner}).state}
+		rows[i] = preparedRow{p: p, ext: ext, state: db.stateOf(json.RawMessage(ext))}
 	}
 	return rows, nil
 }
@@ -222,7 +222,7 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 				}
 				workspaceID = id
 			}
-			l.changes.created(countKey{ids[0], r.state})
+			l.changes.created(countKey{ids[0], p.Workspace, p.Status, r.state})
 			if withIDs {
 				args = append(args, p.ID)
 			}

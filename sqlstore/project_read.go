@@ -75,14 +75,16 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	query, args := db.sql().listSQL(selectPage, a, &q, limit+1) // one more tells whether more exist
 	var rows rows
 	var total func() (int64, error)
-	batched := false
+	batched, rowByRow := false, false
+	var countQuery string
+	var countArgs []any
 	if q.Count {
-		countQuery, countArgs := db.countQuery(a, &q.Filter)
+		countQuery, countArgs, rowByRow = db.countQuery(a, &q.Filter)
 		rows, total, batched, err = db.engine.pageAndCount(ctx, query, args, countQuery, countArgs)
 	}
 	if !batched {
 		rows, err = db.query(ctx, query, args...)
-		total = func() (int64, error) { return db.count(ctx, a, &q.Filter) }
+		total = func() (n int64, err error) { return n, db.queryRow(ctx, countQuery, countArgs...).Scan(&n) }
 	}
 	if err != nil {
 		return nil, err
@@ -109,8 +111,11 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	}
 	if q.Count {
 		endCount := db.timed(projectd.OpCount) // batched with the page, what reading it still takes
-		page.Total, err = total()
+		n, err := total()
 		endCount()
+		if err == nil {
+			page.Total, err = checkCount(n, rowByRow)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -206,16 +211,29 @@ func (db *DB) CountProjects(ctx context.Context, f projectd.ProjectFilter) (int6
 }
 
 func (db *DB) count(ctx context.Context, a *projectd.Auth, f *projectd.ProjectFilter) (int64, error) {
-	query, args := db.countQuery(a, f)
+	query, args, rowByRow := db.countQuery(a, f)
 	var n int64
 	err := db.queryRow(ctx, query, args...).Scan(&n)
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	return checkCount(n, rowByRow)
 }
 
-// countQuery is the query that counts what f matches for a.
-func (db *DB) countQuery(a *projectd.Auth, f *projectd.ProjectFilter) (string, []any) {
-	if query, args, ok := db.fastCountSQL(a, f); ok {
-		return query, args
+// countQuery is the query that counts what f matches for a: from the counters when they
+// cover f, else (rowByRow) the rows themselves, up to one past maxExactCount.
+func (db *DB) countQuery(a *projectd.Auth, f *projectd.ProjectFilter) (query string, args []any, rowByRow bool) {
+	if query, args, ok := db.counterSQL(a, f); ok {
+		return query, args, false
 	}
-	return db.sql().countSQL(a, f)
+	query, args = db.sql().countSQL(a, f)
+	return query, args, true
+}
+
+// checkCount refuses a row-by-row total that passed maxExactCount.
+func checkCount(n int64, rowByRow bool) (int64, error) {
+	if rowByRow && n > int64(maxExactCount) {
+		return 0, projectd.Invalid("count", "more than %d projects match a filter with q, name, id or time bounds, which count=exact counts row by row: narrow the filter, or leave count out", maxExactCount)
+	}
+	return n, nil
 }

@@ -140,11 +140,8 @@ func (b builder) filter(w *where, f *projectd.ProjectFilter) {
 		w.add("p.owner_id = ?", f.OwnerID)
 	}
 	if f.Owner != "" {
-		if u, err := uuid.Parse(f.Owner); err == nil {
-			w.add("p.owner_id = (SELECT id FROM users WHERE uid = ?)", u.String())
-		} else {
-			w.add("p.owner_id = (SELECT id FROM users WHERE login = ?)", f.Owner)
-		}
+		sub, arg := ownerByRef(f.Owner)
+		w.add("p.owner_id = "+sub, arg)
 	}
 	if f.Workspace != "" {
 		w.add("p.workspace_id = (SELECT id FROM workspaces WHERE name = ?)", f.Workspace)
@@ -181,6 +178,15 @@ func (b builder) filter(w *where, f *projectd.ProjectFilter) {
 	for _, e := range f.Ext {
 		w.add(b.extColumn(e.Path)+" = ?", e.Value)
 	}
+}
+
+// ownerByRef is the subquery of the id of the user that owner names (a uid, else a
+// login) and its argument.
+func ownerByRef(owner string) (string, any) {
+	if u, err := uuid.Parse(owner); err == nil {
+		return "(SELECT id FROM users WHERE uid = ?)", u.String()
+	}
+	return "(SELECT id FROM users WHERE login = ?)", owner
 }
 
 func escapeLike(s string) string {
@@ -290,9 +296,10 @@ func (b builder) listSQL(head string, a *projectd.Auth, q *projectd.ProjectQuery
 	return query, w.args
 }
 
+// countSQL counts the rows that f matches for a, up to one past maxExactCount.
 func (b builder) countSQL(a *projectd.Auth, f *projectd.ProjectFilter) (string, []any) {
 	var w where
 	w.visible(a)
 	b.filter(&w, f)
-	return "SELECT COUNT(*) FROM projects p" + w.sql(), w.args
+	return "SELECT COUNT(*) FROM (SELECT 1 FROM projects p" + w.sql() + " LIMIT " + strconv.Itoa(maxExactCount+1) + ") AS capped", w.args
 }

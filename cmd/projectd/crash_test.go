@@ -71,7 +71,8 @@ func startServe(t *testing.T, cmd *exec.Cmd, dsn, addr string) *exec.Cmd {
 }
 
 // TestKillKeepsAcknowledgedWrites kills the server with SIGKILL while clients write and
-// checks, after a restart, that every write the server acknowledged is there.
+// checks, after a restart, that every write the server acknowledged is there and that the
+// maintained counters agree with the rows.
 func TestKillKeepsAcknowledgedWrites(t *testing.T) {
 	forEachCLI(t, func(t *testing.T, s *testserver.Server, _ testdb.Flavour) {
 		s.CLI("user", "create", "--login", "ann", "--email", "ann@example.com")
@@ -133,6 +134,11 @@ func TestKillKeepsAcknowledgedWrites(t *testing.T) {
 				t.Fatalf("acknowledged project %d is gone after the restart: %d", id, r.StatusCode)
 			}
 		}
+		store := testserver.OpenStore(t, s.DSN)
+		if err := store.VerifyCounters(context.Background()); err != nil {
+			t.Errorf("after the kill: %v", err)
+		}
+		store.Close()
 		t.Logf("%d acknowledged writes survived SIGKILL", len(ids))
 	})
 }
@@ -180,7 +186,11 @@ func TestKilledSeedLeavesStoreAsItWas(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 
-	testserver.OpenStore(t, dsn).Close() // the store opens as serve would after the kill
+	store := testserver.OpenStore(t, dsn) // the store opens as serve would after the kill
+	if err := store.VerifyCounters(context.Background()); err != nil {
+		t.Errorf("after the killed load: %v", err)
+	}
+	store.Close()
 	raw, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
