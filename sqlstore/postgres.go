@@ -122,8 +122,9 @@ func (e *postgresEngine) migrationOptions() ([]goose.ProviderOption, error) {
 	return []goose.ProviderOption{goose.WithLocker(locker)}, nil
 }
 
-// bulkTx runs the load, then VACUUM ANALYZE marks pages all-visible (counts answer from
-// indexes alone) and refreshes the planner's statistics.
+// bulkTx runs the load, then VACUUM ANALYZE marks the projects' pages all-visible (row
+// counts answer from indexes alone) and refreshes the planner's statistics of every
+// table a load writes or a page joins, so that no plan after it runs blind.
 func (e *postgresEngine) bulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := e.db.tryTx(ctx, fn); err != nil {
 		return err
@@ -131,6 +132,11 @@ func (e *postgresEngine) bulkTx(ctx context.Context, fn func(tx *Tx) error) erro
 	_, err := e.db.write.ExecContext(ctx, "VACUUM (ANALYZE) projects")
 	if isUnsupported(err) { // CockroachDB has no VACUUM; its ANALYZE collects statistics
 		_, err = e.db.write.ExecContext(ctx, "ANALYZE projects")
+	}
+	for _, table := range []string{"users", "workspaces", "workspace_members", "project_tallies", "project_owner_totals", "project_totals"} {
+		if err == nil {
+			_, err = e.db.write.ExecContext(ctx, "ANALYZE "+table)
+		}
 	}
 	return err
 }

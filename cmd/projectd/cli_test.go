@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"projectd"
 	"projectd/compat/surfaces"
 	"projectd/internal/cli"
 	"projectd/internal/testdb"
@@ -295,4 +297,76 @@ func TestServeConfiguration(t *testing.T) {
 			t.Errorf("serve -h does not name %s for --%s", name, f[1])
 		}
 	}
+}
+
+// import takes records in any order (a user after projects loads the projects before it
+// first), adds to a store that has projects with its counters exact, refreshes the
+// planner's statistics, and names the line of a bad project record.
+func TestImportInterleavedIntoNonEmptyStore(t *testing.T) {
+	forEachCLI(t, func(t *testing.T, s *testserver.Server, f testdb.Flavour) {
+		s.CLI("user", "create", "--login", "ann", "--email", "ann@example.com")
+		s.CLI("seed", "--users", "2", "--workspaces", "1", "--projects", "50")
+		records := strings.Join([]string{
+			`{"type":"user","login":"imp1","email":"imp1@example.com","role":"member"}`,
+			`{"type":"project","name":"p1","status":"active","owner":"imp1","created_by":"imp1","updated_by":"imp1","ext":{"textking":{"state":"running"}}}`,
+			`{"type":"project","name":"p2","status":"archived","owner":"ann","created_by":"ann","updated_by":"ann"}`,
+			``,
+			`{"type":"user","login":"imp2","email":"imp2@example.com","role":"member"}`,
+			`{"type":"project","name":"p3","status":"active","owner":"imp2","created_by":"imp2","updated_by":"imp2"}`,
+		}, "\n")
+		var stdout, stderr bytes.Buffer
+		if err := cli.Run(context.Background(), []string{"import"}, s.Getenv, strings.NewReader(records), &stdout, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stdout.String(), "imported 2 users, 0 workspaces and 3 projects") {
+			t.Fatalf("import printed %q", stdout.String())
+		}
+		store := testserver.OpenStore(t, s.DSN)
+		defer store.Close()
+		if err := store.VerifyCounters(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		admin := projectd.NewContextWithAuth(context.Background(), &projectd.Auth{User: &projectd.User{Role: projectd.RoleAdmin}, Scopes: []string{projectd.ScopeRead}})
+		if n, err := store.CountProjects(admin, projectd.ProjectFilter{}); err != nil || n != 53 {
+			t.Fatalf("%d projects after the import (%v), want 53", n, err)
+		}
+		if n, err := store.CountProjects(admin, projectd.ProjectFilter{Owner: "imp1", Ext: []projectd.ExtEqual{{Path: "textking.state", Value: "running"}}}); err != nil || n != 1 {
+			t.Fatalf("imp1's running projects: %d (%v)", n, err)
+		}
+		bad := `{"type":"project","name":"fine","status":"active","owner":"ann","created_by":"ann","updated_by":"ann"}` + "\n" +
+			`{"type":"project","nmae":"typo","status":"active","owner":"ann","created_by":"ann","updated_by":"ann"}`
+		err := cli.Run(context.Background(), []string{"import"}, s.Getenv, strings.NewReader(bad), &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "nmae") {
+			t.Fatalf("a bad project record: %v", err)
+		}
+		if n, _ := store.CountProjects(admin, projectd.ProjectFilter{}); n != 53 {
+			t.Fatalf("a failed import left %d projects, want the 53 before it", n)
+		}
+		analyzed := map[string]string{
+			"sqlite":   "SELECT count(*) FROM sqlite_stat1 WHERE tbl IN ('projects', 'project_tallies')",
+			"postgres": "SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname IN ('projects', 'project_tallies') AND last_analyze IS NOT NULL",
+		}[f.Name]
+		if n := queryInt(t, s.DSN, analyzed); n < 2 {
+			t.Errorf("statistics of %d of projects and project_tallies after the import", n)
+		}
+	})
+}
+
+// queryInt runs a query of one integer on the database of dsn, beside the store.
+func queryInt(t *testing.T, dsn, query string) int64 {
+	t.Helper()
+	driver, source := "pgx", dsn
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		driver, source = "sqlite3", path
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.QueryRow(query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
