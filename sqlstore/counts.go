@@ -49,7 +49,9 @@ var counterTables = []counterTable{
 		func(k countKey) countKey { return countKey{owner: k.owner, status: k.status, state: k.state} },
 		func(k *countKey) []any { return []any{&k.owner, &k.status, &k.state} }},
 	{"project_totals", "shard, status, state",
-		func(k countKey) countKey { return countKey{owner: k.owner % totalShards, status: k.status, state: k.state} },
+		func(k countKey) countKey {
+			return countKey{owner: k.owner % totalShards, status: k.status, state: k.state}
+		},
 		func(k *countKey) []any { return []any{&k.owner, &k.status, &k.state} }},
 }
 
