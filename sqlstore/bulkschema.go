@@ -1,5 +1,6 @@
-// What a bulk load does to the schema: secondary indexes dropped and built again around a
-// load into an empty table. The engine runs the load's transaction (engine.bulkTx).
+// What a bulk load does to the schema: secondary indexes (and, on PostgreSQL, foreign keys)
+// dropped and made again around a load into an empty table. The engine runs the load's
+// transaction (engine.bulkTx).
 
 package sqlstore
 
@@ -8,8 +9,9 @@ import (
 	"fmt"
 )
 
-// buildIndexes runs CREATE INDEX statements on a table of about rows rows, with the
-// connection tuned by the engine for it and put back afterwards.
+// buildIndexes runs the statements that make the dropped indexes and keys again, on a
+// table of about rows rows, with the connection tuned by the engine for it and put back
+// afterwards.
 func (db *DB) buildIndexes(ctx context.Context, tx *Tx, creates []string, rows int) error {
 	if len(creates) == 0 {
 		return nil
@@ -27,11 +29,11 @@ func (db *DB) buildIndexes(ctx context.Context, tx *Tx, creates []string, rows i
 	return nil
 }
 
-// dropIndexesIfEmpty drops the secondary indexes of an empty projects table and returns
-// the statements that create them again; it keeps the primary key and unique indexes.
+// dropIndexesIfEmpty drops what engine.rebuiltSchema lists of an empty projects table and
+// returns the statements that make it again; it keeps the primary key and unique indexes.
 // An engine that keeps indexes live during a load (CockroachDB) drops nothing.
 func (db *DB) dropIndexesIfEmpty(ctx context.Context, tx *Tx) ([]string, error) {
-	q := db.engine.secondaryIndexes()
+	q := db.engine.rebuiltSchema()
 	if q == "" {
 		return nil, nil
 	}
@@ -43,21 +45,21 @@ func (db *DB) dropIndexesIfEmpty(ctx context.Context, tx *Tx) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	var names, creates []string
+	var drops, creates []string
 	for rows.Next() {
-		var name, create string
-		if err := rows.Scan(&name, &create); err != nil {
+		var drop, create string
+		if err := rows.Scan(&drop, &create); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		names, creates = append(names, name), append(creates, create)
+		drops, creates = append(drops, drop), append(creates, create)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, name := range names {
-		if _, err := tx.exec(ctx, "DROP INDEX "+name); err != nil {
+	for _, drop := range drops {
+		if _, err := tx.exec(ctx, drop); err != nil {
 			return nil, err
 		}
 	}

@@ -26,10 +26,11 @@ type engine interface {
 	// bulkTx runs the one transaction of a bulk load, then refreshes the planner's
 	// statistics.
 	bulkTx(ctx context.Context, fn func(tx *Tx) error) error
-	// secondaryIndexes is the query that lists the name and CREATE statement of every
-	// secondary index of projects, which a load into an empty table drops and builds
-	// again; "" keeps them live.
-	secondaryIndexes() string
+	// rebuiltSchema is the query that lists, for every secondary index of projects (and
+	// on PostgreSQL every foreign key), the statement that drops it and the one that
+	// makes it again: what a load into an empty table drops and makes again at its end.
+	// "" keeps them all live.
+	rebuiltSchema() string
 	// beforeIndexBuild tunes tx for building the indexes of a table of rows rows and
 	// returns how to put it back.
 	beforeIndexBuild(ctx context.Context, tx *Tx, rows int) (restore func(), err error)
@@ -40,6 +41,9 @@ type engine interface {
 	syncIdentity(ctx context.Context, tx *Tx, table string) error
 	// reserveIDs takes the next size ids of table's block counter and returns its new end.
 	reserveIDs(ctx context.Context, table string, size int) (int64, error)
+	// copyProjects writes rows of columns into projects in tx faster than INSERTs can, if
+	// the engine has a way (COPY); ok is false when it has none.
+	copyProjects(ctx context.Context, tx *Tx, columns []string, rows [][]any) (ok bool, err error)
 	// pools reports the state of every connection pool.
 	pools() []projectd.PoolStats
 	close()

@@ -194,49 +194,63 @@ func (l *loader) insert(ctx context.Context, rows []preparedRow) error {
 		}
 		withIDs = true
 	}
-	cols := "uid, name, description, status, owner_id, workspace_id, created_at, updated_at, created_by, updated_by, version, ext"
-	marks := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	columns := []string{"uid", "name", "description", "status", "owner_id", "workspace_id", "created_at", "updated_at", "created_by", "updated_by", "version", "ext"}
 	if withIDs {
-		cols, marks = "id, "+cols, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		columns = append([]string{"id"}, columns...)
 	}
-	for start := 0; start < len(rows); start += bulkRows {
-		batch := rows[start:min(start+bulkRows, len(rows))]
-		args := make([]any, 0, len(batch)*13)
-		for _, r := range batch {
-			p := r.p
-			var ids [3]int64
-			for j, u := range []*projectd.User{p.Owner, p.CreatedBy, p.UpdatedBy} {
-				if ids[j] = u.ID; ids[j] == 0 {
-					id, err := l.users.id(ctx, l.tx, u.Login)
-					if err != nil {
-						return fmt.Errorf("project %q: %w", p.Name, err)
-					}
-					ids[j] = id
-				}
-			}
-			var workspaceID any
-			if p.Workspace != "" {
-				id, err := l.workspaces.id(ctx, l.tx, p.Workspace)
+	values := make([][]any, 0, len(rows))
+	for _, r := range rows {
+		p := r.p
+		var ids [3]int64
+		for j, u := range []*projectd.User{p.Owner, p.CreatedBy, p.UpdatedBy} {
+			if ids[j] = u.ID; ids[j] == 0 {
+				id, err := l.users.id(ctx, l.tx, u.Login)
 				if err != nil {
 					return fmt.Errorf("project %q: %w", p.Name, err)
 				}
-				workspaceID = id
+				ids[j] = id
 			}
-			l.changes.created(countKey{ids[0], p.Workspace, p.Status, r.state})
-			if withIDs {
-				args = append(args, p.ID)
-			}
-			args = append(args, p.UID, p.Name, p.Description, p.Status, ids[0], workspaceID,
-				micros(p.CreatedAt), micros(p.UpdatedAt), ids[1], ids[2], p.Version, r.ext)
 		}
-		stmt, err := l.insertStmt(ctx, "INSERT INTO projects ("+cols+") VALUES "+rowsOf(marks, len(batch)))
+		var workspaceID any
+		if p.Workspace != "" {
+			id, err := l.workspaces.id(ctx, l.tx, p.Workspace)
+			if err != nil {
+				return fmt.Errorf("project %q: %w", p.Name, err)
+			}
+			workspaceID = id
+		}
+		l.changes.created(countKey{ids[0], p.Workspace, p.Status, r.state})
+		row := []any{p.UID, p.Name, p.Description, p.Status, ids[0], workspaceID,
+			micros(p.CreatedAt), micros(p.UpdatedAt), ids[1], ids[2], p.Version, r.ext}
+		if withIDs {
+			row = append([]any{p.ID}, row...)
+		}
+		values = append(values, row)
+	}
+	copied, err := l.tx.db.engine.copyProjects(ctx, l.tx, columns, values)
+	if !copied {
+		err = l.insertValues(ctx, columns, values)
+	}
+	if isUniqueViolation(err) {
+		return projectd.Errorf(projectd.ECONFLICT, "a project of this import exists already (same id or uid)")
+	}
+	return err
+}
+
+// insertValues inserts rows of columns in statements of bulkRows rows, each prepared once.
+func (l *loader) insertValues(ctx context.Context, columns []string, rows [][]any) error {
+	marks := "(" + strings.Repeat("?, ", len(columns)-1) + "?)"
+	for start := 0; start < len(rows); start += bulkRows {
+		batch := rows[start:min(start+bulkRows, len(rows))]
+		args := make([]any, 0, len(batch)*len(columns))
+		for _, row := range batch {
+			args = append(args, row...)
+		}
+		stmt, err := l.insertStmt(ctx, "INSERT INTO projects ("+strings.Join(columns, ", ")+") VALUES "+rowsOf(marks, len(batch)))
 		if err != nil {
 			return err
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			if isUniqueViolation(err) {
-				return projectd.Errorf(projectd.ECONFLICT, "a project of this import exists already (same id or uid)")
-			}
 			return err
 		}
 	}

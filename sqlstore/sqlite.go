@@ -163,8 +163,8 @@ func (e *sqliteEngine) bulkTx(ctx context.Context, fn func(tx *Tx) error) error 
 	return err
 }
 
-func (e *sqliteEngine) secondaryIndexes() string {
-	return "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'projects' AND sql IS NOT NULL"
+func (e *sqliteEngine) rebuiltSchema() string {
+	return "SELECT 'DROP INDEX ' || name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'projects' AND sql IS NOT NULL"
 }
 
 // beforeIndexBuild: SQLite sorts the keys of a big table's index fastest in small runs
@@ -195,6 +195,11 @@ func (e *sqliteEngine) syncIdentity(context.Context, *Tx, string) error { return
 
 func (e *sqliteEngine) reserveIDs(context.Context, string, int) (int64, error) {
 	return 0, errors.New("sqlstore: SQLite assigns ids itself")
+}
+
+// copyProjects: SQLite's prepared multi-row INSERTs are its fastest way.
+func (e *sqliteEngine) copyProjects(context.Context, *Tx, []string, [][]any) (bool, error) {
+	return false, nil
 }
 
 // pools: the reader pool and the one writer connection, from database/sql.

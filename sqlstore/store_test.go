@@ -795,6 +795,25 @@ func TestLoadIntoEmptyStore(t *testing.T) {
 		if c, _ := db.CountProjects(f.ada, projectd.ProjectFilter{}); c != 0 {
 			t.Fatalf("a failed load left %d projects", c)
 		}
+		// A user that does not exist fails a load into the empty table (on PostgreSQL its
+		// foreign keys are made again, and checked, at the end) and into a full one.
+		ghost := &projectd.User{ID: 987654, Login: "ghost"}
+		loadGhost := func() error {
+			done := false
+			return db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
+				if done {
+					return nil, nil
+				}
+				done = true
+				return []*projectd.Project{{Name: "ghost's", Owner: ghost}}, nil
+			}, func(int) {})
+		}
+		if err := loadGhost(); err == nil {
+			t.Fatal("a load into the empty table owned by no user succeeded")
+		}
+		if c, _ := db.CountProjects(f.ada, projectd.ProjectFilter{}); c != 0 {
+			t.Fatalf("a failed load left %d projects", c)
+		}
 		n := 0
 		err = db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
 			var batch []*projectd.Project
@@ -813,6 +832,9 @@ func TestLoadIntoEmptyStore(t *testing.T) {
 		page, err := db.ListProjects(f.ann, projectd.ProjectQuery{Sort: []projectd.SortKey{{Field: "name", Desc: true}}, Limit: 3})
 		if err != nil || names(page.Projects)[0] != "p998" {
 			t.Fatalf("after load: %v %v", names(page.Projects), err)
+		}
+		if err := loadGhost(); err == nil {
+			t.Fatal("a load into a table with projects owned by no user succeeded")
 		}
 		// A failing batch rolls the whole load back, indexes included.
 		err = db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {

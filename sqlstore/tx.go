@@ -18,6 +18,9 @@ import (
 type Tx struct {
 	*sql.Tx
 	db *DB
+	// conn is the connection a bulk load began it on, whose driver connection the engine
+	// may use in the same transaction (COPY on PostgreSQL); nil for other writes.
+	conn *sql.Conn
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -83,6 +86,7 @@ func (db *DB) txOn(ctx context.Context, on interface {
 		return err
 	}
 	tx := &Tx{Tx: sqlTx, db: db}
+	tx.conn, _ = on.(*sql.Conn)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
