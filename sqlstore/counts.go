@@ -102,8 +102,9 @@ func (db *DB) stateOf(ext json.RawMessage) string {
 // (EINVALID on count), never an unbounded scan. A variable for tests.
 var maxExactCount = 100_000
 
-// counterSQL is the query that sums the counters for f as a sees it, when f filters by
-// nothing but owner, workspace, status and the counted ext path; ok is false otherwise.
+// counterSQL is the query that sums the counters for f as a sees it (f's Owner resolved
+// into OwnerID), when f filters by nothing but owner, workspace, status and the counted
+// ext path; ok is false otherwise.
 func (db *DB) counterSQL(a *projectd.Auth, f *projectd.ProjectFilter) (q string, args []any, ok bool) {
 	rest := *f
 	rest.Status, rest.Owner, rest.OwnerID, rest.Workspace, rest.Ext = "", "", 0, "", nil
@@ -126,10 +127,10 @@ func (db *DB) counterSQL(a *projectd.Auth, f *projectd.ProjectFilter) (q string,
 	me, admin := a.User, a.User.IsAdmin()
 	switch {
 	case f.Workspace != "":
-	case f.OwnerID == 0 && f.Owner == "" && admin:
+	case f.OwnerID == 0 && admin:
 		q, args = sum("project_totals", w)
 		return q, args, true
-	case f.OwnerID == 0 && f.Owner == "": // a member: their own, and the rest of their workspaces'
+	case f.OwnerID == 0: // a member: their own, and the rest of their workspaces'
 		own := w
 		own.add("owner_id = ?", me.ID)
 		ownQ, ownArgs := sum("project_owner_totals", own)
@@ -138,12 +139,14 @@ func (db *DB) counterSQL(a *projectd.Auth, f *projectd.ProjectFilter) (q string,
 		w.add("t.owner_id <> ?", me.ID)
 		restQ, restArgs := sum("workspace_members m JOIN workspaces ws ON ws.id = m.workspace_id JOIN project_tallies t ON t.workspace = ws.name", w)
 		return "SELECT (" + ownQ + ") + (" + restQ + ")", append(ownArgs, restArgs...), true
-	case admin || f.OwnerID == me.ID || f.Owner == me.Login || f.Owner == me.UID: // every project of the owner is visible
-		addOwner(&w, f)
+	case admin || f.OwnerID == me.ID: // every project of the owner is visible
+		w.add("owner_id = ?", f.OwnerID)
 		q, args = sum("project_owner_totals", w)
 		return q, args, true
 	}
-	addOwner(&w, f)
+	if f.OwnerID != 0 {
+		w.add("owner_id = ?", f.OwnerID)
+	}
 	if f.Workspace != "" {
 		w.add("workspace = ?", f.Workspace)
 	}
@@ -156,16 +159,6 @@ func (db *DB) counterSQL(a *projectd.Auth, f *projectd.ProjectFilter) (q string,
 
 // memberWorkspaces are the names of the workspaces of the user given as its argument.
 const memberWorkspaces = "SELECT ws.name FROM workspace_members m JOIN workspaces ws ON ws.id = m.workspace_id WHERE m.user_id = ?"
-
-func addOwner(w *where, f *projectd.ProjectFilter) {
-	if f.OwnerID != 0 {
-		w.add("owner_id = ?", f.OwnerID)
-	}
-	if f.Owner != "" {
-		sub, arg := ownerByRef(f.Owner)
-		w.add("owner_id = "+sub, arg)
-	}
-}
 
 // VerifyCounters recounts every project and reports where a table of counters disagrees
 // with the rows; nil when every one is exact.

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"projectd"
 )
 
@@ -130,7 +128,8 @@ func (b builder) extColumn(path string) string {
 	return "p." + idx.Column
 }
 
-// filter adds the conditions of f. Every column and expression here has an index.
+// filter adds the conditions of f, whose Owner resolveOwner has made OwnerID. Every
+// column and expression here has an index.
 func (b builder) filter(w *where, f *projectd.ProjectFilter) {
 	d := b.d
 	if f.Status != "" {
@@ -138,10 +137,6 @@ func (b builder) filter(w *where, f *projectd.ProjectFilter) {
 	}
 	if f.OwnerID != 0 {
 		w.add("p.owner_id = ?", f.OwnerID)
-	}
-	if f.Owner != "" {
-		sub, arg := ownerByRef(f.Owner)
-		w.add("p.owner_id = "+sub, arg)
 	}
 	if f.Workspace != "" {
 		w.add("p.workspace_id = (SELECT id FROM workspaces WHERE name = ?)", f.Workspace)
@@ -178,15 +173,6 @@ func (b builder) filter(w *where, f *projectd.ProjectFilter) {
 	for _, e := range f.Ext {
 		w.add(b.extColumn(e.Path)+" = ?", e.Value)
 	}
-}
-
-// ownerByRef is the subquery of the id of the user that owner names (a uid, else a
-// login) and its argument.
-func ownerByRef(owner string) (string, any) {
-	if u, err := uuid.Parse(owner); err == nil {
-		return "(SELECT id FROM users WHERE uid = ?)", u.String()
-	}
-	return "(SELECT id FROM users WHERE login = ?)", owner
 }
 
 func escapeLike(s string) string {

@@ -17,7 +17,24 @@ type refCache struct {
 	mu         sync.RWMutex
 	users      map[int64]projectd.User
 	workspaces map[int64]string
-	counts     lookups // rows filled from the cache, rows that needed the database
+	owners     map[string]int64 // user ids by login and by uid, for owner filters
+	counts     lookups          // rows filled from the cache, rows that needed the database
+}
+
+func (c *refCache) ownerID(ref string) (int64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	id, ok := c.owners[ref]
+	return id, ok
+}
+
+func (c *refCache) keepOwnerID(ref string, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.owners == nil || len(c.owners) >= maxCachedRefs {
+		c.owners = map[string]int64{}
+	}
+	c.owners[ref] = id
 }
 
 // maxCachedRefs bounds each map; a full map starts again empty. A variable for tests.
