@@ -129,12 +129,8 @@ func TestCountersUnderConcurrentWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkCounts(t, db, f, "after concurrent writers")
-		batch := []*projectd.Project{{Name: "l1", Owner: f.users["ann"], Workspace: "team"}, {Name: "l2", Owner: f.users["cat"], Status: projectd.StatusArchived}}
-		if err := db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
-			b := batch
-			batch = nil
-			return b, nil
-		}, func(int) {}); err != nil {
+		if err := loadOnce(db, []*projectd.Project{{Name: "l1", Owner: f.users["ann"], Workspace: "team"},
+			{Name: "l2", Owner: f.users["cat"], Status: projectd.StatusArchived}}); err != nil {
 			t.Fatal(err)
 		}
 		checkCounts(t, db, f, "after a load")

@@ -765,12 +765,8 @@ func TestMaintainedCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("after an import")
-		batch := []*projectd.Project{{Name: "l1", Owner: f.users["cat"]}, {Name: "l2", Owner: f.users["ann"], Ext: json.RawMessage(`{"textking":{"state":"finished"}}`)}}
-		if err := db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
-			b := batch
-			batch = nil
-			return b, nil
-		}, func(int) {}); err != nil {
+		if err := loadOnce(db, []*projectd.Project{{Name: "l1", Owner: f.users["cat"]},
+			{Name: "l2", Owner: f.users["ann"], Ext: json.RawMessage(`{"textking":{"state":"finished"}}`)}}); err != nil {
 			t.Fatal(err)
 		}
 		check("after a load")
@@ -798,16 +794,7 @@ func TestLoadIntoEmptyStore(t *testing.T) {
 		// A user that does not exist fails a load into the empty table (on PostgreSQL its
 		// foreign keys are made again, and checked, at the end) and into a full one.
 		ghost := &projectd.User{ID: 987654, Login: "ghost"}
-		loadGhost := func() error {
-			done := false
-			return db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
-				if done {
-					return nil, nil
-				}
-				done = true
-				return []*projectd.Project{{Name: "ghost's", Owner: ghost}}, nil
-			}, func(int) {})
-		}
+		loadGhost := func() error { return loadOnce(db, []*projectd.Project{{Name: "ghost's", Owner: ghost}}) }
 		if err := loadGhost(); err == nil {
 			t.Fatal("a load into the empty table owned by no user succeeded")
 		}
@@ -1008,14 +995,7 @@ func TestLoadCountsManyOwners(t *testing.T) {
 				}
 			}
 		}
-		done := false
-		if err := db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
-			if done {
-				return nil, nil
-			}
-			done = true
-			return batch, nil
-		}, func(int) {}); err != nil {
+		if err := loadOnce(db, batch); err != nil {
 			t.Fatal(err)
 		}
 		admin := as(&projectd.User{Role: projectd.RoleAdmin})
@@ -1082,4 +1062,13 @@ func TestPagesMatchJoinedReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadOnce bulk-loads projects as one batch.
+func loadOnce(db *sqlstore.DB, projects []*projectd.Project) error {
+	return db.LoadProjects(context.Background(), func() ([]*projectd.Project, error) {
+		batch := projects
+		projects = nil
+		return batch, nil
+	}, func(int) {})
 }
