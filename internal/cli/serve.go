@@ -55,14 +55,24 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format must be text or json, got %q", format)
 }
 
+// nativeSurface is the surface name of the native API's routes, in access logs and metrics.
+const nativeSurface = "native"
+
+// surfaceNames are the names of the mounted surfaces, in their order.
+func surfaceNames(mounted []mountedSurface) []string {
+	names := make([]string, len(mounted))
+	for i, m := range mounted {
+		names[i] = m.Name
+	}
+	return names
+}
+
 // routes registers every route of the server on mux: the native API's, and those of the
 // surfaces of the list, each mounted with the flags it declared, with its OpenAPI
 // document. compat/README.md lists them all (TestRouteTable).
 func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle, mounted []mountedSurface) {
 	env := compat.Env{Store: store, Logger: logger, PublicURL: publicURL, Throttle: throttle}
-	var names []string
 	for _, m := range mounted {
-		names = append(names, m.Name)
 		surfaceMux := httpserver.SurfaceMux{Mux: mux, Surface: m.Name}
 		m.mount(surfaceMux, env)
 		surfaceMux.HandleFunc("GET /api/openapi/"+m.Name+".json", httpserver.ServeDocument(m.OpenAPI))
@@ -73,9 +83,9 @@ func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicU
 		PublicURL: publicURL,
 		CursorKey: subkey(store.MasterKey, "cursor"),
 		Ext:       store.Ext,
-		Surfaces:  names,
+		Surfaces:  surfaceNames(mounted),
 		Throttle:  throttle,
-	}).Routes(httpserver.SurfaceMux{Mux: mux, Surface: "native"})
+	}).Routes(httpserver.SurfaceMux{Mux: mux, Surface: nativeSurface})
 }
 
 func (e *environment) serve(ctx context.Context, args []string) error {
@@ -165,13 +175,9 @@ func listenMetrics(ctx context.Context, addr string, store *sqlstore.DB, mounted
 	if err != nil {
 		return nil, fmt.Errorf("--metrics-addr: %w", err)
 	}
-	var names []string
-	for _, s := range mounted {
-		names = append(names, s.Name)
-	}
 	b := build()
 	b.Engine = store.Dialect()
-	m := metrics.New(b, store, append(names, "native"))
+	m := metrics.New(b, store, append(surfaceNames(mounted), nativeSurface))
 	store.Observe = m.ObserveStore
 	logger.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
 	go func() { done <- httpserver.Serve(ctx, ln, m.Handler(), logger) }()
