@@ -139,7 +139,11 @@ func (e *postgresEngine) bulkTx(ctx context.Context, fn func(tx *Tx) error) erro
 	if isUnsupported(err) { // CockroachDB has no VACUUM; its ANALYZE collects statistics
 		_, err = e.db.write.ExecContext(ctx, "ANALYZE projects")
 	}
-	for _, table := range []string{"users", "workspaces", "workspace_members", "project_tallies", "project_owner_totals", "project_totals"} {
+	analyzed := []string{"users", "workspaces", "workspace_members"}
+	for _, table := range counterTables {
+		analyzed = append(analyzed, table.name)
+	}
+	for _, table := range analyzed {
 		if err == nil {
 			_, err = e.db.write.ExecContext(ctx, "ANALYZE "+table)
 		}

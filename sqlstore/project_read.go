@@ -65,10 +65,7 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	if err != nil {
 		return nil, err
 	}
-	if err := q.Normalize(db.Ext); err != nil {
-		return nil, err
-	}
-	if err := db.resolveOwner(ctx, &q.Filter); err != nil {
+	if err := db.normalize(ctx, &q); err != nil {
 		return nil, err
 	}
 	limit := q.Limit
@@ -146,10 +143,7 @@ func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn fu
 	if err != nil {
 		return err
 	}
-	if err := q.Normalize(db.Ext); err != nil {
-		return err
-	}
-	if err := db.resolveOwner(ctx, &q.Filter); err != nil {
+	if err := db.normalize(ctx, &q); err != nil {
 		return err
 	}
 	if q.Offset > 0 {
@@ -210,10 +204,7 @@ func (db *DB) CountProjects(ctx context.Context, f projectd.ProjectFilter) (int6
 		return 0, err
 	}
 	q := projectd.ProjectQuery{Filter: f}
-	if err := q.Normalize(db.Ext); err != nil {
-		return 0, err
-	}
-	if err := db.resolveOwner(ctx, &q.Filter); err != nil {
+	if err := db.normalize(ctx, &q); err != nil {
 		return 0, err
 	}
 	return db.count(ctx, a, &q.Filter)
@@ -245,6 +236,15 @@ func checkCount(n int64, rowByRow bool) (int64, error) {
 		return 0, projectd.Invalid("count", "more than %d projects match a filter with q, name, id or time bounds, which count=exact counts row by row: narrow the filter, or leave count out", maxExactCount)
 	}
 	return n, nil
+}
+
+// normalize checks and completes q as every read does (projectd.ProjectQuery.Normalize),
+// then resolves its owner filter to an id.
+func (db *DB) normalize(ctx context.Context, q *projectd.ProjectQuery) error {
+	if err := q.Normalize(db.Ext); err != nil {
+		return err
+	}
+	return db.resolveOwner(ctx, &q.Filter)
 }
 
 // noUser is the owner id of a filter whose owner does not exist: it matches nothing.
