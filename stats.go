@@ -30,7 +30,7 @@ type PoolStats struct {
 
 // CacheStats counts the lookups of one of a store's caches.
 type CacheStats struct {
-	Cache   string // "token" or "ref"
+	Cache   string // "token", "ref" or "page"
 	Hits    uint64
 	Misses  uint64
 	Entries int

@@ -222,7 +222,8 @@ func TestFamilies(t *testing.T) {
 				bytes += len(r.Body)
 			}
 			m.Do("GET", "/api/projects?count=exact", ann, "")
-			m.Do("GET", "/api/projects?count=exact", ann, "")
+			m.Do("GET", "/api/projects?count=exact&limit=5", ann, "")     // another page: refs from their cache
+			m.Do("GET", "/api/projects?count=exact", ann, "")             // the same page again: from the page cache
 			m.Do("GET", "/projects/GetUserProjects/"+m.UID(ann), ann, "") // Tervis streams the whole collection
 			after, _ := m.scrape(t)
 			get := map[string]string{"surface": "native", "route": "/api/projects/{id}", "method": "GET"}
@@ -260,7 +261,7 @@ func TestFamilies(t *testing.T) {
 					}
 				}
 			}
-			for _, cache := range []string{"token", "ref"} {
+			for _, cache := range []string{"token", "ref", "page"} {
 				labels := map[string]string{"cache": cache}
 				if d := value(after, "projectd_cache_hits_total", labels) - value(before, "projectd_cache_hits_total", labels); d < 1 {
 					t.Errorf("cache %s: no hits from repeated requests", cache)
@@ -407,6 +408,28 @@ func TestDashboardQueriesExist(t *testing.T) {
 	for _, want := range []string{"Request rate", "Latency", "Errors by surface", "Store latency", "Pool saturation", "Cache hit ratio", "Authentication failures"} {
 		if !slices.ContainsFunc(dashboard.Panels, func(p panel) bool { return strings.HasPrefix(p.Title, want) }) {
 			t.Errorf("the dashboard has no panel %q", want)
+		}
+	}
+}
+
+// serve keeps pages in the page cache unless --page-cache 0 turns it off: the same list
+// three times is two hits, or none.
+func TestPageCacheFlag(t *testing.T) {
+	dsn := testdb.Flavours[0].New(t)
+	for flag, want := range map[string]float64{"8": 2, "0": 0} {
+		m := startWithMetrics(t, dsn, "--page-cache", flag)
+		ann := m.User("ann"+flag, false)
+		m.Create(ann, `{"name":"cached"}`)
+		labels := map[string]string{"cache": "page"}
+		before, _ := m.scrape(t)
+		for range 3 {
+			if r := m.Do("GET", "/api/projects?count=exact", ann, ""); r.StatusCode != 200 {
+				t.Fatalf("list: %d %s", r.StatusCode, r.Body)
+			}
+		}
+		after, _ := m.scrape(t)
+		if d := value(after, "projectd_cache_hits_total", labels) - value(before, "projectd_cache_hits_total", labels); d != want {
+			t.Errorf("--page-cache %s: %v hits of 3 same lists, want %v", flag, d, want)
 		}
 	}
 }

@@ -45,6 +45,7 @@ type DB struct {
 	projectIDBlock idBlock
 	tokens         tokenCache
 	refs           refCache
+	pages          pageCache
 }
 
 // Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") for the ext
@@ -52,6 +53,7 @@ type DB struct {
 func Open(ctx context.Context, dsn string, ext *projectd.Extensions) (*DB, error) {
 	db := &DB{Now: time.Now, TokenCacheTTL: time.Second, Ext: ext}
 	db.tokens.entries = map[string]tokenEntry{}
+	db.pages.budget = DefaultPageCacheSize
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")

@@ -44,6 +44,11 @@ type engine interface {
 	// copyProjects writes rows of columns into projects in tx faster than INSERTs can, if
 	// the engine has a way (COPY); ok is false when it has none.
 	copyProjects(ctx context.Context, tx *Tx, columns []string, rows [][]any) (ok bool, err error)
+	// dataVersion names the state of the database: it changes whenever a write commits
+	// to it, by any process, and not otherwise (the page cache's key).
+	dataVersion(ctx context.Context) (string, error)
+	// beforeCommit is the last statement of every write transaction, for dataVersion.
+	beforeCommit(ctx context.Context, tx *Tx) error
 	// pools reports the state of every connection pool.
 	pools() []projectd.PoolStats
 	close()

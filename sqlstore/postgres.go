@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -218,6 +220,20 @@ func (e *postgresEngine) pools() []projectd.PoolStats {
 	s := e.pool.Stat()
 	return []projectd.PoolStats{{Pool: "pgxpool", MaxOpen: int(s.MaxConns()), Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()),
 		Waits: s.EmptyAcquireCount(), WaitTime: s.EmptyAcquireWaitTime()}}
+}
+
+// dataVersion is the sum of store_versions, which beforeCommit moves in every write
+// transaction: a sum read after a commit differs from every sum read before it.
+func (e *postgresEngine) dataVersion(ctx context.Context) (string, error) {
+	var v int64
+	err := e.pool.QueryRow(ctx, "SELECT sum(n) FROM store_versions").Scan(&v)
+	return strconv.FormatInt(v, 10), err
+}
+
+// beforeCommit adds one to a random row of store_versions.
+func (e *postgresEngine) beforeCommit(ctx context.Context, tx *Tx) error {
+	_, err := tx.exec(ctx, "UPDATE store_versions SET n = n + 1 WHERE shard = ?", rand.IntN(16))
+	return err
 }
 
 func (e *postgresEngine) close() { e.pool.Close() }

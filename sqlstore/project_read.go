@@ -73,6 +73,11 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 		limit = projectd.DefaultLimit
 	}
 	query, args := db.sql().listSQL(selectPage, a, &q, limit+1) // one more tells whether more exist
+	key := pageKey(query, args, q.Count)
+	cached, version, cacheable := db.cachedPage(ctx, key)
+	if cached != nil {
+		return cached, nil
+	}
 	var rows rows
 	var total func() (int64, error)
 	batched, rowByRow := false, false
@@ -122,6 +127,9 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	}
 	if err := db.refs.fill(ctx, db, page.Projects, refs); err != nil {
 		return nil, err
+	}
+	if cacheable {
+		db.pages.put(version, key, page)
 	}
 	return page, nil
 }

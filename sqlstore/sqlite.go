@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pressly/goose/v3"
 
@@ -54,17 +56,41 @@ func (db *DB) openSQLite(path string) error {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
+	versions, err := openDataVersion(path, params)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return err
+	}
 	db.dialect, db.write, db.read = sqliteDialect, w, r
-	db.engine = &sqliteEngine{db: db}
+	db.engine = &sqliteEngine{db: db, versions: versions}
 	return nil
+}
+
+// openDataVersion opens the connection of PRAGMA data_version, whose number changes
+// whenever another connection — this process's writer, or any other process's — has
+// committed since its last call on that same connection. It connects on first use, so
+// that a bulk load into a new store, which needs the file to itself, is not kept from
+// its rollback journal.
+func openDataVersion(path, params string) (*sql.DB, error) {
+	v, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&mode=ro&_cache_size=-64")
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	v.SetMaxOpenConns(1)
+	v.SetMaxIdleConns(1)
+	v.SetConnMaxIdleTime(0)
+	return v, nil
 }
 
 // sqliteEngine is the engine of an SQLite store.
 type sqliteEngine struct {
-	db     *DB
-	stmts  sync.Map // query text -> *sql.Stmt on the read pool
-	nstmts int
-	mu     sync.Mutex
+	db       *DB
+	versions *sql.DB                  // one connection, for PRAGMA data_version alone
+	version  atomic.Pointer[sql.Stmt] // PRAGMA data_version on it, once prepared
+	stmts    sync.Map                 // query text -> *sql.Stmt on the read pool
+	nstmts   int
+	mu       sync.Mutex
 }
 
 // stmt returns a prepared statement on SQLite's read pool, prepared once per query text,
@@ -217,6 +243,31 @@ func sqlPoolStats(name string, s sql.DBStats) projectd.PoolStats {
 	return projectd.PoolStats{Pool: name, MaxOpen: s.MaxOpenConnections, Open: s.OpenConnections, InUse: s.InUse, Waits: s.WaitCount, WaitTime: s.WaitDuration}
 }
 
+func (e *sqliteEngine) dataVersion(ctx context.Context) (string, error) {
+	stmt := e.version.Load()
+	if stmt == nil {
+		e.mu.Lock()
+		if stmt = e.version.Load(); stmt == nil {
+			var err error
+			if stmt, err = e.versions.PrepareContext(ctx, "PRAGMA data_version"); err != nil {
+				e.mu.Unlock()
+				return "", err
+			}
+			e.version.Store(stmt)
+		}
+		e.mu.Unlock()
+	}
+	var v int64
+	if err := stmt.QueryRowContext(ctx).Scan(&v); err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(v, 10), nil
+}
+
+// beforeCommit: data_version needs nothing of a write.
+func (e *sqliteEngine) beforeCommit(context.Context, *Tx) error { return nil }
+
 func (e *sqliteEngine) close() {
 	e.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	e.versions.Close()
 }

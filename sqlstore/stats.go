@@ -22,7 +22,7 @@ func (db *DB) timed(kind string) func() {
 // PoolStats reports every connection pool of the store.
 func (db *DB) PoolStats() []projectd.PoolStats { return db.engine.pools() }
 
-// CacheStats reports the token cache and the reference cache.
+// CacheStats reports the token cache, the reference cache and the page cache.
 func (db *DB) CacheStats() []projectd.CacheStats {
 	db.tokens.mu.Lock()
 	tokens := len(db.tokens.entries)
@@ -30,7 +30,7 @@ func (db *DB) CacheStats() []projectd.CacheStats {
 	db.refs.mu.RLock()
 	refs := len(db.refs.users) + len(db.refs.workspaces)
 	db.refs.mu.RUnlock()
-	return []projectd.CacheStats{db.tokens.counts.stats("token", tokens), db.refs.counts.stats("ref", refs)}
+	return []projectd.CacheStats{db.tokens.counts.stats("token", tokens), db.refs.counts.stats("ref", refs), db.pages.counts.stats("page", db.pages.entries())}
 }
 
 // lookups counts a cache's hits and misses.

@@ -91,6 +91,10 @@ func (db *DB) txOn(ctx context.Context, on interface {
 		tx.Rollback()
 		return err
 	}
+	if err := db.engine.beforeCommit(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
 	return tx.Commit()
 }
 

@@ -197,6 +197,7 @@ func TestServeFlags(t *testing.T) {
 		{"serve", "--db", "mysql://x"},
 		{"serve", "--bogus"},
 		{"serve", "--rate-limit", "-1"},
+		{"serve", "--page-cache", "-1"},
 	} {
 		if err := cli.Run(context.Background(), args, env, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v succeeded", args)
