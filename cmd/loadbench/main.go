@@ -1,14 +1,17 @@
 // Command loadbench makes the data set of the load benchmark and serves its ceiling
 // (scripts/loadbench drives both, with wrk, beside projectd):
 //
-//	loadbench gen [--owners 8000] [--per-owner 100] [--big 200000] > projects.ndjson
+//	loadbench gen [--owners 8000] [--per-owner 100] [--big 200000] [--collection 1000] > projects.ndjson
 //	loadbench ceiling --from URL --token T --paths FILE [--addr 127.0.0.1:18601]
 //
 // gen writes NDJSON for projectd import: owners o00001… with per-owner projects each and
 // one owner "big" with big projects, a fifth of them archived, created over three years,
-// the same bytes on every run. ceiling fetches every path of FILE from projectd once and
-// then answers each with the same bytes from memory: what a server that does nothing but
-// write the answer could do on this machine.
+// then owner "coll" with collection projects, all in its workspace "coll" (the whole
+// collections of NAVER and Tervis); the same bytes on every run. ceiling fetches every
+// path of FILE from projectd once — a line is a path, then optionally the headers to send
+// instead of the bearer token, tab-separated — and then answers each path with the same
+// bytes from memory: what a server that does nothing but write the answer could do on
+// this machine.
 package main
 
 import (
@@ -47,11 +50,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		owners := fs.Int("owners", 8000, "owners of per-owner projects each")
 		perOwner := fs.Int("per-owner", 100, "projects of each of those owners")
 		big := fs.Int("big", 200000, "projects of the owner big")
+		collection := fs.Int("collection", 1000, "projects of the owner coll, in its workspace coll")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
 		w := bufio.NewWriter(stdout)
-		if err := generate(w, *owners, *perOwner, *big); err != nil {
+		if err := generate(w, *owners, *perOwner, *big, *collection); err != nil {
 			return err
 		}
 		return w.Flush()
@@ -86,6 +90,8 @@ type record struct {
 	Name      string          `json:"name,omitempty"`
 	Status    string          `json:"status,omitempty"`
 	Owner     string          `json:"owner,omitempty"`
+	Workspace string          `json:"workspace,omitempty"`
+	Members   []member        `json:"members,omitempty"`
 	CreatedAt *time.Time      `json:"created_at,omitempty"`
 	CreatedBy string          `json:"created_by,omitempty"`
 	UpdatedAt *time.Time      `json:"updated_at,omitempty"`
@@ -94,17 +100,22 @@ type record struct {
 	Ext       json.RawMessage `json:"ext,omitempty"`
 }
 
+type member struct {
+	Login string `json:"login"`
+	Role  string `json:"role"`
+}
+
 var states = []string{"prepared", "running", "finished", "canceled"}
 
 // generate writes the users, then the projects, interleaving owners so that every owner's
-// projects spread over the whole three years.
-func generate(w io.Writer, owners, perOwner, big int) error {
+// projects spread over the whole three years, then coll's workspace and projects.
+func generate(w io.Writer, owners, perOwner, big, collection int) error {
 	enc := json.NewEncoder(w)
 	logins := make([]string, owners)
 	for i := range logins {
 		logins[i] = fmt.Sprintf("o%05d", i+1)
 	}
-	for _, login := range append(logins, "big") {
+	for _, login := range append(logins, "big", "coll") {
 		if err := enc.Encode(record{Type: "user", Login: login, Email: login + "@example.com", Role: "member"}); err != nil {
 			return err
 		}
@@ -137,6 +148,17 @@ func generate(w io.Writer, owners, perOwner, big int) error {
 			return err
 		}
 	}
+	if err := enc.Encode(record{Type: "workspace", Name: "coll", CreatedAt: &start, CreatedBy: "coll", UpdatedAt: &start, UpdatedBy: "coll",
+		Members: []member{{"coll", "owner"}}}); err != nil {
+		return err
+	}
+	for i := range collection {
+		at := start.Add(time.Duration(i) * 3 * 365 * 24 * time.Hour / time.Duration(collection))
+		if err := enc.Encode(record{Type: "project", Name: fmt.Sprintf("collected %d", i+1), Status: "active", Owner: "coll", Workspace: "coll",
+			CreatedAt: &at, CreatedBy: "coll", UpdatedAt: &at, UpdatedBy: "coll", Version: 1, Ext: json.RawMessage(`{}`)}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -153,12 +175,20 @@ func capture(ctx context.Context, from, token, file string) (map[string]answer, 
 		return nil, err
 	}
 	answers := map[string]answer{}
-	for _, path := range strings.Fields(string(raw)) {
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		path, headers, _ := strings.Cut(line, "\t")
 		req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(from, "/")+path, nil)
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("Authorization", "Bearer "+token)
+		if headers == "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		for _, h := range strings.Split(headers, "\t") {
+			if k, v, ok := strings.Cut(h, ":"); ok {
+				req.Header.Set(k, strings.TrimSpace(v))
+			}
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return nil, err

@@ -19,16 +19,17 @@ import (
 // asked, a fifth archived, over three years.
 func TestGenerate(t *testing.T) {
 	var a, b bytes.Buffer
-	if err := run(context.Background(), []string{"gen", "--owners", "30", "--per-owner", "7", "--big", "90"}, &a); err != nil {
+	if err := run(context.Background(), []string{"gen", "--owners", "30", "--per-owner", "7", "--big", "90", "--collection", "12"}, &a); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(context.Background(), []string{"gen", "--owners", "30", "--per-owner", "7", "--big", "90"}, &b); err != nil {
+	if err := run(context.Background(), []string{"gen", "--owners", "30", "--per-owner", "7", "--big", "90", "--collection", "12"}, &b); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Fatal("two runs of gen differ")
 	}
-	owners, archived, users := map[string]int{}, 0, 0
+	owners, archived, users, inColl := map[string]int{}, 0, 0, 0
+	var workspaces []record
 	var first, last time.Time
 	for _, line := range strings.Split(strings.TrimSpace(a.String()), "\n") {
 		var r record
@@ -38,8 +39,14 @@ func TestGenerate(t *testing.T) {
 		switch r.Type {
 		case "user":
 			users++
+		case "workspace":
+			workspaces = append(workspaces, r)
 		case "project":
 			owners[r.Owner]++
+			if r.Workspace == "coll" && r.Owner == "coll" {
+				inColl++
+				continue
+			}
 			if r.Status == "archived" {
 				archived++
 			}
@@ -50,8 +57,14 @@ func TestGenerate(t *testing.T) {
 		}
 	}
 	total := 30*7 + 90
-	if users != 31 || len(owners) != 31 || owners["big"] != 90 || owners["o00001"] != 7 || owners["o00030"] != 7 {
+	if users != 32 || len(owners) != 32 || owners["big"] != 90 || owners["o00001"] != 7 || owners["o00030"] != 7 {
 		t.Fatalf("%d users, projects by owner %v", users, owners)
+	}
+	if len(workspaces) != 1 || workspaces[0].Name != "coll" || len(workspaces[0].Members) != 1 || workspaces[0].Members[0] != (member{"coll", "owner"}) {
+		t.Fatalf("workspaces %+v", workspaces)
+	}
+	if owners["coll"] != 12 || inColl != 12 {
+		t.Fatalf("coll owns %d projects, %d of them in its workspace; want 12", owners["coll"], inColl)
 	}
 	if archived != total/5 {
 		t.Fatalf("%d archived of %d", archived, total)
@@ -61,10 +74,11 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
-// ceiling answers each path with the bytes projectd gave, and 404 for others.
+// ceiling answers each path with the bytes projectd gave, fetched with the bearer token
+// or with the headers of its line, and 404 for others.
 func TestCeiling(t *testing.T) {
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer tok" {
+		if r.Header.Get("Authorization") != "Bearer tok" && (r.Header.Get("Authorization") != "OAuth other" || r.Header.Get("Api-Key") != "k") {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
@@ -73,7 +87,7 @@ func TestCeiling(t *testing.T) {
 	}))
 	defer origin.Close()
 	paths := filepath.Join(t.TempDir(), "paths")
-	os.WriteFile(paths, []byte("/api/projects?owner=a&limit=20\n/api/projects?status=archived\n"), 0o600)
+	os.WriteFile(paths, []byte("/api/projects?owner=a&limit=20\n/api/projects?status=archived\n/api/v1/projects?sort=id\tAuthorization: OAuth other\tApi-Key: k\n"), 0o600)
 	answers, err := capture(context.Background(), origin.URL, "tok", paths)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +111,9 @@ func TestCeiling(t *testing.T) {
 	}
 	if code, body := get("/api/projects?owner=a&limit=20"); code != 200 || body != `{"path":"/api/projects?owner=a&limit=20"}` {
 		t.Fatalf("%d %s", code, body)
+	}
+	if code, body := get("/api/v1/projects?sort=id"); code != 200 || body != `{"path":"/api/v1/projects?sort=id"}` {
+		t.Fatalf("a path captured with headers of its own: %d %s", code, body)
 	}
 	if code, _ := get("/api/projects?owner=b"); code != 404 {
 		t.Fatalf("an unknown path: %d", code)
