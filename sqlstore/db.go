@@ -46,6 +46,7 @@ type DB struct {
 	tokens         tokenCache
 	refs           refCache
 	pages          pageCache
+	versions       versionGate
 }
 
 // Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") for the ext

@@ -147,9 +147,69 @@ func (db *DB) cachedPage(ctx context.Context, key string) (page *projectd.Projec
 	if off || key == "" {
 		return nil, "", false
 	}
-	version, err := db.engine.dataVersion(ctx)
+	version, err := db.versions.version(ctx, db.engine.dataVersion)
 	if err != nil {
 		return nil, "", false
 	}
 	return db.pages.get(version, key), version, true
 }
+
+// versionGate shares asking the database for its version between the requests that
+// want it at once: a request joins the next ask that has not begun yet, never one that
+// is already under way, so the version it gets was read after it arrived — after every
+// write acknowledged before it — and one ask serves every request that arrived while the
+// last was running. Under 32 concurrent pages that is one ask for several pages instead
+// of one each (on PostgreSQL, one round trip).
+type versionGate struct {
+	mu      sync.Mutex
+	running bool          // an ask is under way
+	next    *versionCheck // the ask that begins when it ends, which arrivals join
+}
+
+type versionCheck struct {
+	done    chan struct{}
+	version string
+	err     error
+}
+
+// version returns a version of the database read after the call began, from fetch.
+func (g *versionGate) version(ctx context.Context, fetch func(context.Context) (string, error)) (string, error) {
+	g.mu.Lock()
+	c := g.next
+	if c == nil {
+		c = &versionCheck{done: make(chan struct{})}
+		if g.running {
+			g.next = c // begins when the running ask ends
+		} else {
+			g.running = true
+			go g.run(ctx, c, fetch)
+		}
+	}
+	g.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.version, c.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// run asks for c, then for the ask that arrivals queued meanwhile, until none is queued.
+// The asks outlive the caller that began them, for the others waiting on them, up to
+// versionTimeout.
+func (g *versionGate) run(ctx context.Context, c *versionCheck, fetch func(context.Context) (string, error)) {
+	ctx = context.WithoutCancel(ctx)
+	for c != nil {
+		askCtx, cancel := context.WithTimeout(ctx, versionTimeout)
+		c.version, c.err = fetch(askCtx)
+		cancel()
+		close(c.done)
+		g.mu.Lock()
+		c, g.next = g.next, nil
+		g.running = c != nil
+		g.mu.Unlock()
+	}
+}
+
+// versionTimeout bounds one ask for the version.
+const versionTimeout = 5 * time.Second
