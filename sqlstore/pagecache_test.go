@@ -181,3 +181,35 @@ func TestPageCacheReadsYourWrites(t *testing.T) {
 		}
 	})
 }
+
+// A stream's chunks come from the page cache too, until a write: the same collection
+// streamed twice is read once, and a project created after is in the next stream.
+func TestStreamsUseThePageCache(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		f.create(t, f.ann, projectd.ProjectCreate{Name: "s1"})
+		f.create(t, f.ann, projectd.ProjectCreate{Name: "s2"})
+		stream := func() []string {
+			var got []string
+			if err := db.StreamProjects(f.ann, projectd.ProjectQuery{}, func(p *projectd.Project) error {
+				got = append(got, p.Name)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		stream()
+		hits, _ := pageCacheStats(db)
+		if got := stream(); fmt.Sprint(got) != "[s1 s2]" {
+			t.Fatalf("streamed again: %v", got)
+		}
+		if h, _ := pageCacheStats(db); h != hits+1 {
+			t.Fatalf("the same stream again: %d page cache hits, want %d", h, hits+1)
+		}
+		f.create(t, f.ann, projectd.ProjectCreate{Name: "s3"})
+		if got := stream(); fmt.Sprint(got) != "[s1 s2 s3]" {
+			t.Fatalf("after a create: %v", got)
+		}
+	})
+}

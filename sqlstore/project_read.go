@@ -72,14 +72,26 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	if limit == 0 {
 		limit = projectd.DefaultLimit
 	}
-	query, args := db.sql().listSQL(selectPage, a, &q, limit+1) // one more tells whether more exist
+	return db.page(ctx, a, &q, limit, 0, true)
+}
+
+// page reads up to limit projects of q for a — fewer once their ext reaches maxExt bytes,
+// when maxExt > 0 — from the page cache or the projects table, with the users and
+// workspaces they name from the reference cache, and q's total if it asks for one. keep
+// puts a page read from the table into the page cache.
+func (db *DB) page(ctx context.Context, a *projectd.Auth, q *projectd.ProjectQuery, limit, maxExt int, keep bool) (*projectd.ProjectPage, error) {
+	query, args := db.sql().listSQL(selectPage, a, q, limit+1) // one more tells whether more exist
 	key := pageKey(query, args, q.Count)
+	if maxExt > 0 {
+		key += "\x00ext<" + strconv.Itoa(maxExt)
+	}
 	cached, version, cacheable := db.cachedPage(ctx, key)
 	if cached != nil {
 		return cached, nil
 	}
 	var rows rows
 	var total func() (int64, error)
+	var err error
 	batched, rowByRow := false, false
 	var countQuery string
 	var countArgs []any
@@ -95,11 +107,12 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 		return nil, err
 	}
 	defer rows.Close()
-	page := &projectd.ProjectPage{Projects: make([]*projectd.Project, 0, limit)}
-	refs := make([]projectRefs, 0, limit)
+	page := &projectd.ProjectPage{Projects: make([]*projectd.Project, 0, min(limit, 256))}
+	refs := make([]projectRefs, 0, cap(page.Projects))
 	scan := newPageScanner()
+	extBytes := 0
 	for rows.Next() {
-		if len(page.Projects) == limit {
+		if len(page.Projects) == limit || (maxExt > 0 && extBytes >= maxExt) {
 			page.HasMore = true
 			break
 		}
@@ -109,6 +122,7 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 		}
 		page.Projects = append(page.Projects, p)
 		refs = append(refs, r)
+		extBytes += len(p.Ext)
 	}
 	rows.Close() // before the total, which follows the rows on the wire
 	if err := rows.Err(); err != nil {
@@ -128,7 +142,7 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	if err := db.refs.fill(ctx, db, page.Projects, refs); err != nil {
 		return nil, err
 	}
-	if cacheable {
+	if cacheable && keep {
 		db.pages.put(version, key, page)
 	}
 	return page, nil
@@ -137,9 +151,13 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 // Streams read projects a chunk at a time, of streamChunk rows or streamChunkBytes of
 // ext, whichever comes first: a store connection is held only while a chunk is read,
 // never while fn (a slow client, perhaps) takes its time, and memory holds one chunk.
+// The chunks of a stream's first streamCached projects go to the page cache, so that a
+// whole collection of a thousand (NAVER's, Tervis's) is read again from memory, and a
+// long stream does not push every page out of it.
 var (
 	streamChunk      = 256
 	streamChunkBytes = 4 << 20
+	streamCached     = 2048
 )
 
 // StreamProjects calls fn for every matching project in order. It pages by keyset
@@ -157,51 +175,29 @@ func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn fu
 	if q.Offset > 0 {
 		return projectd.Invalid("offset", "streams page by keyset, not by offset")
 	}
-	remaining := q.Limit // 0: all of them
+	remaining, streamed := q.Limit, 0 // remaining 0: all of them
 	for {
 		chunk := streamChunk
 		if q.Limit > 0 {
 			chunk = min(chunk, remaining)
 		}
-		batch, more, err := db.streamChunk(ctx, a, &q, chunk)
+		page, err := db.page(ctx, a, &q, chunk, streamChunkBytes, streamed < streamCached)
 		if err != nil {
 			return err
 		}
+		batch, more := page.Projects, page.HasMore
 		for _, p := range batch {
 			if err := fn(p); err != nil {
 				return err
 			}
 		}
 		remaining -= len(batch)
+		streamed += len(batch)
 		if !more || (q.Limit > 0 && remaining == 0) {
 			return nil
 		}
 		q.After = db.Ext.Keyset(batch[len(batch)-1], q.Sort)
 	}
-}
-
-// streamChunk reads up to limit rows after q.After, fewer when their ext passes
-// streamChunkBytes; more tells whether rows may follow.
-func (db *DB) streamChunk(ctx context.Context, a *projectd.Auth, q *projectd.ProjectQuery, limit int) ([]*projectd.Project, bool, error) {
-	query, args := db.sql().listSQL(selectProjects, a, q, limit)
-	rows, err := db.query(ctx, query, args...)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	var batch []*projectd.Project
-	size := 0
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		batch = append(batch, p)
-		if size += len(p.Ext); size >= streamChunkBytes && len(batch) < limit {
-			return batch, true, nil // the rest of the chunk comes in the next one
-		}
-	}
-	return batch, len(batch) == limit, rows.Err()
 }
 
 // CountProjects counts the matching projects the caller may see, from indexes alone.
