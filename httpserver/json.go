@@ -122,6 +122,8 @@ func fixedLayout(layout string) (digits int, zone string, ok bool) {
 		return 3, "Z", true
 	case "2006-01-02T15:04:05.000000Z07:00":
 		return 6, "Z", true
+	case "2006-01-02T15:04:05.0000000-07:00":
+		return 7, "+00:00", true
 	}
 	return 0, "", false
 }

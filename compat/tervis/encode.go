@@ -17,7 +17,10 @@ import (
 // dateLayout is how Json.NET writes dates: 7 fractional digits and an offset.
 const dateLayout = "2006-01-02T15:04:05.0000000-07:00"
 
-func formatDate(t time.Time) string { return t.UTC().Format(dateLayout) }
+func formatDate(t time.Time) string {
+	b := httpserver.AppendTime(make([]byte, 0, 40), t, dateLayout)
+	return string(b[1 : len(b)-1]) // without its quotes
+}
 
 // members of a project: ext.tervis as stored, with the members the core model holds.
 func projectFields(p *projectd.Project) map[string]json.RawMessage {
@@ -48,19 +51,19 @@ func scalar(m member, raw json.RawMessage) (text string, ok bool) {
 	var s string
 	switch m.kind {
 	case kGUID:
-		json.Unmarshal(raw, &s)
+		s, _ = projectd.JSONString(raw)
 		if u, err := uuid.Parse(s); err == nil {
 			return u.String(), true
 		}
 		return s, true
 	case kDate:
-		json.Unmarshal(raw, &s)
+		s, _ = projectd.JSONString(raw)
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 			return formatDate(t), true
 		}
 		return s, true
 	case kString, kBytes:
-		json.Unmarshal(raw, &s)
+		s, _ = projectd.JSONString(raw)
 		return s, true
 	}
 	return string(raw), true // numbers and booleans

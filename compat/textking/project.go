@@ -108,9 +108,12 @@ func decodeExt(p *projectd.Project) ext {
 	return doc.TextKing
 }
 
-func stateOf(p *projectd.Project) string {
-	if s := decodeExt(p).State; s != nil {
-		return *s
+func stateOf(p *projectd.Project) string { return decodeExt(p).state() }
+
+// state is the project's state, prepared until it has one.
+func (e ext) state() string {
+	if e.State != nil {
+		return *e.State
 	}
 	return "prepared"
 }
@@ -157,7 +160,7 @@ func projectNode(p *projectd.Project, base string) node {
 		num,
 		str("name", p.Name),
 		due,
-		str("state", stateOf(p)),
+		str("state", e.state()),
 		str("currency", currency),
 		numberOr("net_price", e.NetPrice, "0"),
 		numberOr("vat", e.VAT, "0"),
