@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -123,6 +124,10 @@ func (e *environment) importNDJSON(ctx context.Context, args []string) error {
 // bulk path of seed (one transaction, indexes rebuilt when the table was empty,
 // statistics refreshed at the end).
 func (e *environment) importFrom(ctx context.Context, store *sqlstore.DB, r io.Reader) error {
+	// As for seed: decoding allocates fast and keeps little, and a collector that runs
+	// less often leaves the cores to the writer and the decoders (1,000,000 projects:
+	// 21.5-22.2 s at the default, 18.4-19.0 s at 800).
+	defer debug.SetGCPercent(debug.SetGCPercent(800))
 	im := importer{store: store, lines: newLineReader(r)}
 	for {
 		line, ok := im.lines.next()
