@@ -56,3 +56,30 @@ type UserService interface {
 	CreateUser(ctx context.Context, u *User) error
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 }
+
+// Password bounds: bcrypt reads at most 72 bytes, and a password shorter than 8 is a
+// guess away.
+const (
+	MinPasswordLength = 8
+	MaxPasswordLength = 72
+)
+
+// ValidatePassword checks a new password: 8 to 72 bytes of UTF-8 without NUL.
+func ValidatePassword(field, password string) error {
+	if len(password) < MinPasswordLength || len(password) > MaxPasswordLength || CheckText(field, password) != nil {
+		return Invalid(field, "%s must be %d to %d bytes of UTF-8 without NUL", field, MinPasswordLength, MaxPasswordLength)
+	}
+	return nil
+}
+
+// PasswordService keeps users' passwords, for signing in to the console.
+type PasswordService interface {
+	// SetPassword sets a user's password: an operator's task (the CLI).
+	SetPassword(ctx context.Context, login, password string) error
+	// ChangePassword changes the caller's own password; current must match the one it
+	// has, if it has one.
+	ChangePassword(ctx context.Context, current, password string) error
+	// CheckPassword returns the user whose login and password these are, EUNAUTHORIZED
+	// for any other pair (an unknown login, no password set, a wrong password alike).
+	CheckPassword(ctx context.Context, login, password string) (*User, error)
+}

@@ -20,6 +20,7 @@ type Store interface {
 	projectd.WorkspaceService
 	projectd.TokenService
 	projectd.CredentialService
+	ChangePassword(ctx context.Context, current, password string) error
 	CreateAuthCode(ctx context.Context, login string) (string, error)
 	ListSessions(ctx context.Context) ([]*projectd.SessionInfo, error)
 	DeleteSession(ctx context.Context, id int64) error

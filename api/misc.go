@@ -44,6 +44,23 @@ func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"user": a.User, "scopes": a.Scopes})
 }
 
+// handlePutPassword changes the caller's password (for the console's sign-in).
+func (h *Handler) handlePutPassword(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		CurrentPassword string `json:"current_password"`
+		Password        string `json:"password"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if err := h.Store.ChangePassword(r.Context(), req.CurrentPassword, req.Password); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (h *Handler) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	h.error(w, r, projectd.Errorf(projectd.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
 }

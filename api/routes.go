@@ -9,6 +9,7 @@ func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.HandleFunc("GET /api/openapi.json", httpserver.ServeDocument(h.openAPI))
 
 	mux.Handle("GET /api/me", h.authenticated(h.handleMe))
+	mux.Handle("PUT /api/me/password", h.authenticated(h.handlePutPassword))
 
 	mux.Handle("POST /api/projects", h.authenticated(h.handleCreateProject))
 	mux.Handle("GET /api/projects", h.authenticated(h.handleListProjects))

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"projectd"
@@ -41,6 +43,24 @@ func (e *environment) userCreate(ctx context.Context, args []string) error {
 			return err
 		}
 		return json.NewEncoder(e.stdout).Encode(u)
+	})
+}
+
+// userPasswd sets a user's password to the first line of standard input, so that it
+// shows in no process list or shell history.
+func (e *environment) userPasswd(ctx context.Context, args []string) error {
+	fs, dsn := e.flags("user passwd")
+	login := fs.String("login", "", "the user's login")
+	return e.withStore(ctx, fs, dsn, args, []string{"login"}, func(store *sqlstore.DB) error {
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("user passwd: reading the password from standard input: %w", err)
+		}
+		if err := store.SetPassword(ctx, *login, strings.TrimRight(line, "\r\n")); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "password of %s set\n", *login)
+		return nil
 	})
 }
 

@@ -27,6 +27,7 @@ const usage = `usage: projectd <command> [flags]
 commands:
   serve              run the server (--addr, --public-url, --demo)
   user create        add a user (--login, --email, --first-name, --last-name, --admin)
+  user passwd        set a user's password, read from standard input (--login)
   token create       issue a bearer token (--login, --name, --scopes, --expires)
   workspace create   add a workspace (--name, --owner, --member ...)
   key create         issue an access key pair for request signing (--login)
@@ -71,6 +72,8 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		return env.serve(ctx, rest)
 	case "user create":
 		return env.userCreate(ctx, rest)
+	case "user passwd":
+		return env.userPasswd(ctx, rest)
 	case "token create":
 		return env.tokenCreate(ctx, rest)
 	case "workspace create":

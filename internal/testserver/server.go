@@ -15,12 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"projectd/compat"
 	"projectd/compat/surfaces"
 	"projectd/internal/cli"
 	"projectd/internal/testdb"
 	"projectd/sqlstore"
 )
+
+// Passwords hash at bcrypt's least cost in tests: under the race detector the default
+// takes seconds a hash.
+func init() { sqlstore.PasswordCost = bcrypt.MinCost }
 
 // MasterKey is a fixed master key, so that tests do not write key files.
 const MasterKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
