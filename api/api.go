@@ -21,6 +21,7 @@ type Store interface {
 	projectd.TokenService
 	projectd.CredentialService
 	ChangePassword(ctx context.Context, current, password string) error
+	CheckPassword(ctx context.Context, login, password string) (*projectd.User, error)
 	CreateAuthCode(ctx context.Context, login string) (string, error)
 	ListSessions(ctx context.Context) ([]*projectd.SessionInfo, error)
 	DeleteSession(ctx context.Context, id int64) error
@@ -62,8 +63,8 @@ func clearAll(namespaces []string) json.RawMessage {
 
 // authenticated puts the bearer token's caller into the request context, or answers 401.
 func (h *Handler) authenticated(next http.HandlerFunc) http.Handler {
-	return httpserver.BearerAuth{Store: h.Store, Throttle: h.Throttle, Schemes: []string{"Bearer"},
-		Missing: "send Authorization: Bearer <token>", Fail: h.error}.Wrap(next)
+	return httpserver.BearerAuth{Store: h.Store, Throttle: h.Throttle, Schemes: []string{"Bearer"}, Cookie: SessionCookie,
+		Missing: "send Authorization: Bearer <token>, or sign in (POST /api/session)", Fail: h.error}.Wrap(next)
 }
 
 // statusOf maps application error codes to HTTP statuses, in one place.

@@ -8,6 +8,8 @@ func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.HandleFunc("GET /readyz", h.handleReadyz)
 	mux.HandleFunc("GET /api/openapi.json", httpserver.ServeDocument(h.openAPI))
 
+	mux.HandleFunc("POST /api/session", h.handleSignIn)
+	mux.Handle("DELETE /api/session", h.authenticated(h.handleSignOut))
 	mux.Handle("GET /api/me", h.authenticated(h.handleMe))
 	mux.Handle("PUT /api/me/password", h.authenticated(h.handlePutPassword))
 

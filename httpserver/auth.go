@@ -30,12 +30,30 @@ type BearerAuth struct {
 	// Fail renders an error in the surface's shape: EUNAUTHORIZED for a missing or
 	// unknown credential, the store's own error (a 500) when it could not check.
 	Fail func(w http.ResponseWriter, r *http.Request, err error)
+	// Cookie, when set, names a cookie whose value is taken as the credential when a
+	// request has no Authorization header (the console's session). A browser sends
+	// cookies on its own, so such a request that is not safe (POST, PATCH, DELETE…) must
+	// come from this origin: CrossOriginProtection refuses it otherwise.
+	Cookie string
 }
+
+// crossOrigin refuses cross-origin unsafe requests by their Sec-Fetch-Site or Origin
+// header, as browsers send them; requests without either (not from a browser) pass.
+var crossOrigin = http.NewCrossOriginProtection()
 
 // Wrap runs next with the caller in the request's context, or answers the failure.
 func (a BearerAuth) Wrap(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		secret := Credential(r, a.Schemes...)
+		if secret == "" && a.Cookie != "" && r.Header.Get("Authorization") == "" {
+			if c, err := r.Cookie(a.Cookie); err == nil && c.Value != "" {
+				if err := crossOrigin.Check(r); err != nil {
+					a.Fail(w, r, projectd.Errorf(projectd.EFORBIDDEN, "a request with the session cookie from another origin is refused"))
+					return
+				}
+				secret = c.Value
+			}
+		}
 		if secret == "" {
 			NoteAuthFailure(r.Context(), MissingCredential)
 			a.Fail(w, r, projectd.Errorf(projectd.EUNAUTHORIZED, "%s", a.Missing))

@@ -33,6 +33,7 @@ type AuthFailure string
 const (
 	MissingCredential AuthFailure = "missing_credential"
 	BadToken          AuthFailure = "bad_token"      // unknown, expired or revoked token
+	BadPassword       AuthFailure = "bad_password"   // a sign-in's login and password
 	BadCode           AuthFailure = "bad_code"       // an auth code or refresh token
 	BadAppKey         AuthFailure = "bad_app_key"    // a client application's key
 	BadAccessKey      AuthFailure = "bad_access_key" // unknown or expired access key
@@ -43,7 +44,7 @@ const (
 )
 
 // AuthFailures lists every AuthFailure.
-var AuthFailures = []AuthFailure{MissingCredential, BadToken, BadCode, BadAppKey, BadAccessKey, DisabledKey, BadSignature, StaleTimestamp, ReplayedSignature}
+var AuthFailures = []AuthFailure{MissingCredential, BadToken, BadPassword, BadCode, BadAppKey, BadAccessKey, DisabledKey, BadSignature, StaleTimestamp, ReplayedSignature}
 
 // NoteAuthFailure records why the request's authentication failed, for its Observer.
 func NoteAuthFailure(ctx context.Context, why AuthFailure) { noteOf(ctx).authFailure = why }

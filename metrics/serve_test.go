@@ -309,6 +309,10 @@ func authFailures(t *testing.T, m metricsServer) map[[2]string]int {
 	made[[2]string{"native", "missing_credential"}]++
 	m.Do("GET", "/api/v1/projects", "pd_not-a-token", "")
 	made[[2]string{"yatasks", "bad_token"}]++
+	if r := m.Do("POST", "/api/session", "", `{"login":"nobody","password":"not a password"}`); r.StatusCode != 401 {
+		t.Fatalf("a sign-in with a wrong password: %d", r.StatusCode)
+	}
+	made[[2]string{"native", "bad_password"}]++
 	m.Do("POST", "/accounts/identity/session", "", `{"auth_code":"wrong"}`, "Api-Key", "ak_wrong")
 	made[[2]string{"movika", "bad_app_key"}]++
 
