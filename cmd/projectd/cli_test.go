@@ -176,6 +176,16 @@ func TestDemo(t *testing.T) {
 		if resp.StatusCode != 200 || len(page.Items) != 5 || !page.HasMore {
 			t.Fatalf("the demo curl line answered %d with %d items", resp.StatusCode, len(page.Items))
 		}
+		// Each demo user has the password it printed.
+		pw := regexp.MustCompile(`Passwords \(sign in with POST /api/session\): ada (\S+), ann (\S+), bob (\S+)\n`).FindStringSubmatch(s.Stdout.String())
+		if pw == nil {
+			t.Fatalf("serve --demo printed no passwords:\n%s", s.Stdout.String())
+		}
+		for i, login := range []string{"ada", "ann", "bob"} {
+			if r := s.Do("POST", "/api/session", "", `{"login":"`+login+`","password":"`+pw[i+1]+`"}`); r.StatusCode != 200 {
+				t.Errorf("%s's demo password: %d %s", login, r.StatusCode, r.Body)
+			}
+		}
 		// Started again on the same store, the demo keeps its data and issues a new token.
 		again := testserver.Start(t, s.DSN, "--demo")
 		m2 := curlLine.FindStringSubmatch(again.Stdout.String())

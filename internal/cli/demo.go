@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"strings"
@@ -41,13 +42,24 @@ func loadDemo(ctx context.Context, store *sqlstore.DB, list []compat.Surface, ba
 	if err != nil {
 		return err
 	}
+	// Fresh passwords on every start, like the token: a demo prints its secrets.
+	passwords := make([]any, len(demoLogins))
+	for i, login := range demoLogins {
+		password := rand.Text()[:16]
+		if err := store.SetPassword(ctx, login, password); err != nil {
+			return err
+		}
+		passwords[i] = password
+	}
 	fmt.Fprintf(out, `projectd demo: users ada (admin), ann and bob; workspace demo-studio; %d projects.
 Token of ann (shown once): %s
+Passwords (sign in with POST /api/session): ada %s, ann %s, bob %s
 
 Native API:
-  curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/api/projects?limit=5&sort=-created'
-  curl -s -H 'Authorization: Bearer %[2]s' '%[3]s/api/me'
-`, len(DemoProjects(list)), token.Secret, base)
+  curl -s -H 'Authorization: Bearer %[2]s' '%[6]s/api/projects?limit=5&sort=-created'
+  curl -s -H 'Authorization: Bearer %[2]s' '%[6]s/api/me'
+  curl -s -H 'Content-Type: application/json' -d '{"login":"ann","password":"%[4]s"}' -c cookies.txt '%[6]s/api/session'
+`, append(append([]any{len(DemoProjects(list)), token.Secret}, passwords...), base)...)
 	env := compat.DemoEnv{Store: store, Base: base, User: ann, Token: token.Secret, AsUser: asUser(ctx, ann)}
 	for _, s := range list {
 		lines, err := s.Demo.Lines(ctx, env)
@@ -62,6 +74,9 @@ Native API:
 func asUser(ctx context.Context, u *projectd.User) context.Context {
 	return projectd.NewContextWithAuth(ctx, &projectd.Auth{User: u, Scopes: []string{projectd.ScopeRead, projectd.ScopeWrite}})
 }
+
+// demoLogins are the demo's users, in the order their passwords are printed.
+var demoLogins = []string{"ada", "ann", "bob"}
 
 func createDemoData(ctx context.Context, store *sqlstore.DB, projects []projectd.ProjectCreate) (*projectd.User, error) {
 	users := []*projectd.User{
