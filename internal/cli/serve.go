@@ -14,6 +14,7 @@ import (
 
 	"projectd/api"
 	"projectd/compat"
+	"projectd/console"
 	"projectd/httpserver"
 	"projectd/metrics"
 	"projectd/sqlstore"
@@ -86,6 +87,7 @@ func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicU
 		Surfaces:  surfaceNames(mounted),
 		Throttle:  throttle,
 	}).Routes(httpserver.SurfaceMux{Mux: mux, Surface: nativeSurface})
+	console.Routes(httpserver.SurfaceMux{Mux: mux, Surface: nativeSurface}) // its page is the native API's
 }
 
 func (e *environment) serve(ctx context.Context, args []string) error {

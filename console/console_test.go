@@ -1,0 +1,98 @@
+package console_test
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"projectd/console"
+	"projectd/internal/testdb"
+	"projectd/internal/testserver"
+)
+
+// get fetches path from s without following redirects.
+func get(t *testing.T, s *testserver.Server, path string) (*http.Response, string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(s.Base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+// serve answers / with a redirect to /console/, whose page and every file it loads come
+// from the binary with the console's security headers; the page has no inline script or
+// style and nothing it loads comes from another origin.
+func TestConsoleIsServedFromTheBinary(t *testing.T) {
+	s := testserver.Start(t, testdb.Flavours[0].New(t))
+	resp, _ := get(t, s, "/")
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/console/" {
+		t.Fatalf("/: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page := get(t, s, "/console/")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("/console/: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	wantHeaders := map[string]string{"Content-Security-Policy": console.ContentSecurityPolicy, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff"}
+	for k, v := range wantHeaders {
+		if got := resp.Header.Get(k); got != v {
+			t.Errorf("/console/ %s: %q, want %q", k, got, v)
+		}
+	}
+	if !strings.Contains(console.ContentSecurityPolicy, "frame-ancestors 'none'") || strings.Contains(console.ContentSecurityPolicy, "unsafe-inline") {
+		t.Errorf("the policy allows inline code or framing: %s", console.ContentSecurityPolicy)
+	}
+	inline := regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]|<style|\sstyle=|\son[a-z]+=`)
+	if m := inline.FindString(page); m != "" {
+		t.Errorf("the page has inline script or style: %q", m)
+	}
+	loads := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(loads) < 2 {
+		t.Fatalf("the page loads %d files, want its script and styles", len(loads))
+	}
+	types := map[string]string{".js": "text/javascript", ".css": "text/css"}
+	for _, l := range loads {
+		if !strings.HasPrefix(l[1], "/console/") {
+			t.Errorf("the page loads %s, not from the console", l[1])
+			continue
+		}
+		resp, body := get(t, s, l[1])
+		ext := l[1][strings.LastIndex(l[1], "."):]
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), types[ext]) || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("%s: %d %s", l[1], resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if strings.Contains(body, "http://") || strings.Contains(body, "https://") {
+			t.Errorf("%s names another origin", l[1])
+		}
+	}
+	if resp, _ := get(t, s, "/console/nothing.js"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown file: %d", resp.StatusCode)
+	}
+}
+
+// Every control of the page has a label, and every field the API may name in an error
+// has a place for it next to the field.
+func TestConsoleControlsAreLabelled(t *testing.T) {
+	s := testserver.Start(t, testdb.Flavours[0].New(t))
+	_, page := get(t, s, "/console/")
+	for _, m := range regexp.MustCompile(`<(?:input|select)[^>]*\sid="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		id := m[1]
+		if !strings.Contains(page, `<label for="`+id+`">`) {
+			t.Errorf("control %s has no label", id)
+		}
+		if !strings.Contains(page, `id="`+id+`-error"`) {
+			t.Errorf("control %s has no place for its error", id)
+		}
+	}
+	if !strings.Contains(page, `<html lang="en">`) || !strings.Contains(page, `name="viewport"`) {
+		t.Error("the page has no language or viewport")
+	}
+}
