@@ -1,9 +1,11 @@
 package console_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,5 +96,56 @@ func TestConsoleControlsAreLabelled(t *testing.T) {
 	}
 	if !strings.Contains(page, `<html lang="en">`) || !strings.Contains(page, `name="viewport"`) {
 		t.Error("the page has no language or viewport")
+	}
+}
+
+// The list has a control for every filter and the sort of the native API's list, each
+// named as the API's parameter, so that the page sends them as they are.
+func TestConsoleListHasEveryFilter(t *testing.T) {
+	s := testserver.Start(t, testdb.Flavours[0].New(t))
+	_, page := get(t, s, "/console/")
+	form := page[strings.Index(page, `<form id="filters">`):]
+	form = form[:strings.Index(form, "</form>")]
+	var controls []string
+	for _, m := range regexp.MustCompile(`<(?:input|select)[^>]*\sname="([^"]+)"`).FindAllStringSubmatch(form, -1) {
+		controls = append(controls, m[1])
+	}
+	_, doc := get(t, s, "/api/openapi.json")
+	var spec struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Parameters map[string]struct {
+				Name string `json:"name"`
+			} `json:"parameters"`
+		} `json:"components"`
+	}
+	var list struct {
+		Parameters []struct {
+			Name string `json:"name"`
+			Ref  string `json:"$ref"`
+		} `json:"parameters"`
+	}
+	if err := json.Unmarshal([]byte(doc), &spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(spec.Paths["/api/projects"]["get"], &list); err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]bool{}
+	for _, p := range list.Parameters {
+		if p.Ref != "" {
+			p.Name = spec.Components.Parameters[p.Ref[strings.LastIndex(p.Ref, "/")+1:]].Name
+		}
+		params[p.Name] = true
+	}
+	for _, c := range controls {
+		if !params[c] {
+			t.Errorf("the control %s is no parameter of GET /api/projects", c)
+		}
+	}
+	for _, want := range []string{"status", "owner", "workspace", "q", "created_gte", "created_lt", "updated_gte", "updated_lt", "sort"} {
+		if !slices.Contains(controls, want) {
+			t.Errorf("no control for %s", want)
+		}
 	}
 }

@@ -52,19 +52,24 @@ async function start() {
 
 let cursor = null;
 
+// filterNames are the list's controls, each named as the native API's parameter.
+const filterNames = [...document.querySelectorAll("#filters input, #filters select")].map((c) => c.name);
+
 async function list(fresh) {
-  const params = new URLSearchParams({ limit: "20", sort: "-created", count: "exact" });
-  for (const name of ["status", "q"]) {
-    const v = $(name).value;
+  const params = new URLSearchParams({ limit: "20", count: "exact" });
+  for (const name of filterNames) {
+    const control = $(name);
+    let v = control.value;
+    if (v && control.dataset.time !== undefined) v = new Date(v).toISOString(); // local time to RFC 3339
     if (v) params.set(name, v);
   }
   if (!fresh && cursor) params.set("cursor", cursor);
   const r = await api("GET", "/api/projects?" + params);
   if (!r.ok) {
-    showProblem(r.json, ["status", "q"], "list-error");
+    showProblem(r.json, filterNames, "list-error");
     return;
   }
-  showProblem(null, ["status", "q"], "list-error");
+  showProblem(null, filterNames, "list-error");
   const rows = $("rows");
   if (fresh) rows.replaceChildren();
   for (const p of r.json.items) {
