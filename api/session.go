@@ -73,8 +73,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		}
 		secret, user, expires = t.Secret, u, t.ExpiresAt
 	}
-	cookie := &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: strings.HasPrefix(h.baseURL(r), "https://")}
+	cookie := h.sessionCookie(r, secret)
 	if expires != nil {
 		cookie.Expires = *expires
 	}
@@ -98,7 +97,15 @@ func (h *Handler) handleSignOut(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: strings.HasPrefix(h.baseURL(r), "https://")})
+	cleared := h.sessionCookie(r, "")
+	cleared.MaxAge = -1
+	http.SetCookie(w, cleared)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// sessionCookie is the session cookie holding value: HttpOnly, SameSite=Strict, for the
+// whole origin, Secure when the server is reached over https.
+func (h *Handler) sessionCookie(r *http.Request, value string) *http.Cookie {
+	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: strings.HasPrefix(h.baseURL(r), "https://")}
 }

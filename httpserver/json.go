@@ -72,37 +72,44 @@ func AppendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// AppendTime appends t in UTC, in layout, as a JSON string. The layouts of fixedLayout
-// are written digit by digit, twice as fast as AppendFormat, which was an eighth of the
-// CPU of a page of projects; any other layout, or a year of other than four digits, goes
-// to AppendFormat.
+// AppendTime appends t in UTC, in layout, as a JSON string.
 func AppendTime(b []byte, t time.Time, layout string) []byte {
 	b = append(b, '"')
+	b = AppendTimeText(b, t, layout)
+	return append(b, '"')
+}
+
+// AppendTimeText appends t in UTC, in layout. The layouts of fixedLayout are written
+// digit by digit, twice as fast as AppendFormat, which was an eighth of the CPU of a page
+// of projects; any other layout, or a year of other than four digits, goes to
+// AppendFormat.
+func AppendTimeText(b []byte, t time.Time, layout string) []byte {
 	t = t.UTC()
 	digits, zone, fixed := fixedLayout(layout)
-	year, month, day := t.Date()
-	if fixed && year >= 0 && year <= 9999 {
-		hour, minute, second := t.Clock()
-		b = appendDigits(b, year, 4)
-		b = append(b, '-')
-		b = appendDigits(b, int(month), 2)
-		b = append(b, '-')
-		b = appendDigits(b, day, 2)
-		b = append(b, 'T')
-		b = appendDigits(b, hour, 2)
-		b = append(b, ':')
-		b = appendDigits(b, minute, 2)
-		b = append(b, ':')
-		b = appendDigits(b, second, 2)
-		if digits > 0 {
-			b = append(b, '.')
-			b = appendDigits(b, t.Nanosecond()/pow10[9-digits], digits)
-		}
-		b = append(b, zone...)
-	} else {
-		b = t.AppendFormat(b, layout)
+	if !fixed {
+		return t.AppendFormat(b, layout)
 	}
-	return append(b, '"')
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, layout)
+	}
+	hour, minute, second := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, second, 2)
+	if digits > 0 {
+		b = append(b, '.')
+		b = appendDigits(b, t.Nanosecond()/pow10[9-digits], digits)
+	}
+	return append(b, zone...)
 }
 
 var pow10 = [...]int{1, 10, 100, 1000, 10000, 100000, 1000000, 1e7, 1e8, 1e9}

@@ -55,8 +55,13 @@ func (c *pageCache) get(version, key string) *projectd.ProjectPage {
 		return nil
 	}
 	c.counts.count(1, 0)
-	// The caller's own page, slice and all; the projects are shared and read-only.
-	return &projectd.ProjectPage{Projects: append([]*projectd.Project(nil), e.page.Projects...), HasMore: e.page.HasMore, Total: e.page.Total}
+	return copyPage(e.page)
+}
+
+// copyPage is a page of its own, slice and all, for a caller or for the cache: callers
+// may change their slice, while the projects in it are shared and read-only.
+func copyPage(p *projectd.ProjectPage) *projectd.ProjectPage {
+	return &projectd.ProjectPage{Projects: append([]*projectd.Project(nil), p.Projects...), HasMore: p.HasMore, Total: p.Total}
 }
 
 // put keeps page under key, read in database state version: a newer version than the
@@ -81,8 +86,7 @@ func (c *pageCache) put(version, key string, page *projectd.ProjectPage) {
 		delete(c.pages, k)
 		c.size -= e.size
 	}
-	own := &projectd.ProjectPage{Projects: append([]*projectd.Project(nil), page.Projects...), HasMore: page.HasMore, Total: page.Total}
-	c.pages[key] = cachedPage{own, size}
+	c.pages[key] = cachedPage{copyPage(page), size}
 	c.size += size
 }
 

@@ -58,25 +58,20 @@ func (db *DB) ChangePassword(ctx context.Context, current, password string) erro
 	return db.storePassword(ctx, a.User.ID, password)
 }
 
-// CheckPassword returns the user of login if password is theirs.
+// CheckPassword returns the user of login if password is theirs: one read of the user
+// and its hash.
 func (db *DB) CheckPassword(ctx context.Context, login, password string) (*projectd.User, error) {
-	denied := projectd.Errorf(projectd.EUNAUTHORIZED, "wrong login or password")
-	u, err := db.FindUserByLogin(ctx, login)
-	if err != nil && projectd.ErrorCode(err) != projectd.ENOTFOUND {
+	var hash sql.NullString
+	u, err := scanUser(scanPrefix{db.queryRow(ctx, "SELECT password_hash, "+userColumns+" FROM users WHERE login = ?", login), []any{&hash}})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	var hash []byte
-	if u != nil {
-		if hash, err = db.passwordHash(ctx, u.ID); err != nil {
-			return nil, err
-		}
-	}
-	if hash == nil {
+	if !hash.Valid {
 		bcrypt.CompareHashAndPassword(unknownLoginHash(), []byte(password))
-		return nil, denied
+		return nil, projectd.Errorf(projectd.EUNAUTHORIZED, "wrong login or password")
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
-		return nil, denied
+	if bcrypt.CompareHashAndPassword([]byte(hash.String), []byte(password)) != nil {
+		return nil, projectd.Errorf(projectd.EUNAUTHORIZED, "wrong login or password")
 	}
 	return u, nil
 }

@@ -18,8 +18,7 @@ import (
 const dateLayout = "2006-01-02T15:04:05.0000000-07:00"
 
 func formatDate(t time.Time) string {
-	b := httpserver.AppendTime(make([]byte, 0, 40), t, dateLayout)
-	return string(b[1 : len(b)-1]) // without its quotes
+	return string(httpserver.AppendTimeText(make([]byte, 0, 40), t, dateLayout))
 }
 
 // members of a project: ext.tervis as stored, with the members the core model holds.
