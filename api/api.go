@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"projectd"
+	"projectd/compat"
 	"projectd/httpserver"
 )
 
@@ -20,6 +21,8 @@ type Store interface {
 	projectd.WorkspaceService
 	projectd.TokenService
 	projectd.CredentialService
+	projectd.AdminService
+	projectd.DashboardService
 	ChangePassword(ctx context.Context, current, password string) error
 	CheckPassword(ctx context.Context, login, password string) (*projectd.User, error)
 	CreateAuthCode(ctx context.Context, login string) (string, error)
@@ -37,6 +40,9 @@ type Config struct {
 	Ext       *projectd.Extensions
 	Surfaces  []string // the names of the surfaces served beside the native API
 	Throttle  *httpserver.Throttle
+	// Views shows a project as every surface answers it (compat.ShowProject); nil for
+	// a server without surfaces.
+	Views func(ctx context.Context, a *projectd.Auth, base string, p *projectd.Project) ([]compat.Shown, error)
 }
 
 // Handler serves the native API.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"projectd"
+	"projectd/compat"
 	"projectd/httpserver"
 )
 
@@ -54,6 +55,24 @@ func (h *Handler) handleGetProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpserver.WriteJSON(w, http.StatusOK, appendProject(nil, p))
+}
+
+// handleProjectViews answers the project as each surface of the server does, with the
+// curl line of each: the console's tabs.
+func (h *Handler) handleProjectViews(w http.ResponseWriter, r *http.Request) {
+	p, err := h.Store.FindProject(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	items := []compat.Shown{}
+	if h.Views != nil {
+		if items, err = h.Views(r.Context(), projectd.AuthFromContext(r.Context()), h.baseURL(r), p); err != nil {
+			h.error(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // etagMatches reports whether an If-None-Match list names etag (weakly, as RFC 9110 says).

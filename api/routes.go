@@ -18,6 +18,7 @@ func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.Handle("GET /api/projects/{id}", h.authenticated(h.handleGetProject))
 	mux.Handle("PATCH /api/projects/{id}", h.authenticated(h.handlePatchProject))
 	mux.Handle("DELETE /api/projects/{id}", h.authenticated(h.handleDeleteProject))
+	mux.Handle("GET /api/projects/{id}/views", h.authenticated(h.handleProjectViews))
 
 	mux.Handle("GET /api/workspaces", h.authenticated(h.handleListWorkspaces))
 	mux.Handle("POST /api/workspaces", h.authenticated(h.handleCreateWorkspace))
@@ -36,6 +37,13 @@ func (h *Handler) Routes(mux httpserver.Mux) {
 	mux.Handle("DELETE /api/keys/{access_key}", h.authenticated(h.handleDeleteAccessKey))
 	mux.Handle("GET /api/sessions", h.authenticated(h.handleListSessions))
 	mux.Handle("DELETE /api/sessions/{id}", h.authenticated(h.handleDeleteSession))
+	mux.Handle("GET /api/dashboard", h.authenticated(h.handleDashboard))
+
+	mux.Handle("GET /api/users", h.authenticated(h.handleListUsers))
+	mux.Handle("POST /api/users", h.authenticated(h.handleCreateUser))
+	mux.Handle("PATCH /api/users/{login}", h.authenticated(h.handlePatchUser))
+	mux.Handle("GET /api/appkeys", h.authenticated(h.handleListAppKeys))
+	mux.Handle("POST /api/appkeys", h.authenticated(h.handleCreateAppKey))
 
 	mux.HandleFunc("/api/", h.handleNotFound)
 }

@@ -37,6 +37,10 @@ type Surface struct {
 	// Seed returns the ext of one seeded project shaped for the surface; seed gives each
 	// project the shape of one surface in turn.
 	Seed func(rng *rand.Rand, i int) json.RawMessage
+	// Views are the requests that fetch one project through the surface, one a format;
+	// none when the surface cannot name the project (NAVER's outside a workspace). The
+	// console shows each one's answer (ShowProject).
+	Views func(p *projectd.Project) []View
 }
 
 // Mount registers a surface's routes on the server's mux.

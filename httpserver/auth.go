@@ -44,6 +44,10 @@ var crossOrigin = http.NewCrossOriginProtection()
 // Wrap runs next with the caller in the request's context, or answers the failure.
 func (a BearerAuth) Wrap(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if d := Delegated(r.Context()); d != nil {
+			next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), d)))
+			return
+		}
 		secret := Credential(r, a.Schemes...)
 		if secret == "" && a.Cookie != "" && r.Header.Get("Authorization") == "" {
 			if c, err := r.Cookie(a.Cookie); err == nil && c.Value != "" {

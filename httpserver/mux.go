@@ -8,6 +8,7 @@ type Mux interface {
 	Handle(pattern string, handler http.Handler)
 	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
 	Handler(r *http.Request) (h http.Handler, pattern string)
+	ServeHTTP(w http.ResponseWriter, r *http.Request)
 }
 
 var _ Mux = (*http.ServeMux)(nil)

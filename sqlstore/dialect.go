@@ -14,12 +14,14 @@ type dialect struct {
 	dollarBinds bool   // $1, $2 ... instead of ?
 	like        string // case-insensitive LIKE
 	forUpdate   string // row lock on a SELECT; SQLite's single writer needs none
+	extHas      string // a condition that p.ext holds the namespace %s
 }
 
 var sqliteDialect = &dialect{
-	name:  "sqlite",
-	goose: goose.DialectSQLite3,
-	like:  "LIKE",
+	name:   "sqlite",
+	goose:  goose.DialectSQLite3,
+	like:   "LIKE",
+	extHas: "json_type(p.ext, '$.%s') IS NOT NULL",
 }
 
 var postgresDialect = &dialect{
@@ -28,6 +30,7 @@ var postgresDialect = &dialect{
 	dollarBinds: true,
 	like:        "ILIKE",
 	forUpdate:   " FOR UPDATE",
+	extHas:      "(p.ext -> '%s') IS NOT NULL",
 }
 
 // rebind rewrites ? placeholders for the dialect. Queries never hold ? in literals.

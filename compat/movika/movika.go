@@ -113,6 +113,10 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 // Api-Version 2.0.
 func (h *Handler) client(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if httpserver.Delegated(r.Context()) != nil {
+			next(w, r) // the server's own request: it has no app of its own to name
+			return
+		}
 		key := r.Header.Get("Api-Key")
 		if key == "" {
 			httpserver.NoteAuthFailure(r.Context(), httpserver.MissingCredential)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"projectd"
@@ -27,6 +28,9 @@ var Surface = compat.Surface{
 		Projects: []projectd.ProjectCreate{{Name: "Spring campaign film", Description: "Interactive film for the spring campaign.", Workspace: "demo-studio",
 			Ext: json.RawMessage(`{"movika":{"cover":"https://cdn.example.com/covers/spring.jpg","manifestChanges":"scene 3 reordered","lastBuiltManifestUrl":"https://cdn.example.com/manifests/spring/built.json","currentManifestUrl":"https://cdn.example.com/manifests/spring/current.json","buildStatus":2,"lastBuildStatus":2,"keywords":"spring, campaign","deployStatus":2,"lastDeployType":2,"deployedTo":[1,2],"modified":false}}`)}},
 		Lines: demoLines,
+	},
+	Views: func(p *projectd.Project) []compat.View {
+		return []compat.View{{Format: "JSON", Path: "/studio-pro/" + strconv.FormatInt(p.ID, 10), Credential: []string{"Api-Key: $APP_KEY", "Authorization: Bearer $ACCESS_TOKEN"}}}
 	},
 	Seed: seedExt,
 }

@@ -82,6 +82,10 @@ func (h *Handler) gatewayFail(w http.ResponseWriter, e *gatewayError) {
 // store until they expire).
 func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if d := httpserver.Delegated(r.Context()); d != nil {
+			next(w, r.WithContext(projectd.NewContextWithAuth(r.Context(), d)))
+			return
+		}
 		if err := h.throttle.Before(r); err != nil {
 			h.tooMany(w, err)
 			return

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
+	"strconv"
 
 	"projectd"
 	"projectd/compat"
@@ -36,6 +38,14 @@ var Surface = compat.Surface{
 			{Name: "Interview transcripts", Workspace: "demo-studio", Ext: json.RawMessage(`{"maiu":{"isBaseProject":false}}`)},
 		},
 		Lines: demoLines,
+	},
+	Views: func(p *projectd.Project) []compat.View {
+		if p.Workspace == "" {
+			return nil // the API names projects within a workspace only
+		}
+		return []compat.View{{Format: "JSON", Path: "/api/v1/workspaces/" + url.PathEscape(p.Workspace) + "/projects/" + strconv.FormatInt(p.ID, 10),
+			Setup:      `TS=$(date +%s000); SIG=$(printf 'GET {path}\n%s\n%s' "$TS" "$ACCESS_KEY" | openssl dgst -sha256 -hmac "$SECRET_KEY" -binary | base64)`,
+			Credential: []string{"x-ncp-apigw-timestamp: $TS", "x-ncp-iam-access-key: $ACCESS_KEY", "x-ncp-apigw-signature-v2: $SIG"}}}
 	},
 	Seed: func(*rand.Rand, int) json.RawMessage { return json.RawMessage(`{"maiu":{"isBaseProject":false}}`) },
 }

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"projectd"
 	"projectd/compat"
@@ -34,8 +37,21 @@ var Surface = compat.Surface{
 				fmt.Sprintf("  curl -s -H 'Authorization: Bearer %s' '%s/projects/GetUserProjects/%s'", d.Token, d.Base, d.User.UID)}, nil
 		},
 	},
+	Views: views,
 	Seed: func(rng *rand.Rand, _ int) json.RawMessage {
 		return json.RawMessage(fmt.Sprintf(`{"tervis":{"Status":%d,"BackgroundColor":"#%06x","SiteCode":"TRV","IsDefaultProjectName":%t}}`,
 			rng.IntN(6), rng.IntN(1<<24), rng.IntN(2) == 0))
 	},
+}
+
+// views fetch a project by its status and name, the one way Tervis names one project;
+// the answer is the caller's projects of that name.
+func views(p *projectd.Project) []compat.View {
+	var ext struct {
+		Tervis struct{ Status int64 }
+	}
+	_ = json.Unmarshal(p.Ext, &ext) // validated on write: a project without the namespace has status 0
+	path := "/projects/" + strconv.FormatInt(ext.Tervis.Status, 10) + "/name/" + strings.ReplaceAll(url.PathEscape(p.Name), "'", "%27")
+	token := []string{"Authorization: Bearer $TOKEN"}
+	return []compat.View{{Format: "JSON", Path: path, Credential: token}, {Format: "XML", Path: path, Accept: "application/xml", Credential: token}}
 }

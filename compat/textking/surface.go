@@ -39,6 +39,10 @@ var Surface = compat.Surface{
 				fmt.Sprintf("  curl -s -H 'Authorization: Bearer %s' -H 'Accept: application/json' '%s/v1/projects?state=prepared&per_page=2'", d.Token, d.Base)}, nil
 		},
 	},
+	Views: func(p *projectd.Project) []compat.View {
+		path, token := "/v1/project/"+p.UID, []string{"Authorization: Bearer $TOKEN"}
+		return []compat.View{{Format: "JSON", Path: path, Accept: mediaJSON, Credential: token}, {Format: "XML", Path: path, Accept: mediaXML, Credential: token}}
+	},
 	Seed: func(rng *rand.Rand, _ int) json.RawMessage {
 		return json.RawMessage(fmt.Sprintf(`{"textking":{"state":%q,"currency":"EUR","net_price":%d.%d,"vat":19,"due_date":"2027-%02d-%02d"}}`,
 			states[rng.IntN(len(states))], rng.IntN(900), rng.IntN(10), 1+rng.IntN(12), 1+rng.IntN(28)))

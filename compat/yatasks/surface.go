@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"projectd"
 	"projectd/compat"
@@ -31,6 +32,9 @@ var Surface = compat.Surface{
 			return []string{"Yandex Tasks (Toloka API):",
 				fmt.Sprintf("  curl -s -H 'Authorization: OAuth %s' '%s/api/v1/projects?status=ACTIVE&created_gte=2021-12-01'", d.Token, d.Base)}, nil
 		},
+	},
+	Views: func(p *projectd.Project) []compat.View {
+		return []compat.View{{Format: "JSON", Path: "/api/v1/projects/" + strconv.FormatInt(p.ID, 10), Credential: []string{"Authorization: OAuth $TOKEN"}}}
 	},
 	Seed: func(rng *rand.Rand, _ int) json.RawMessage {
 		return json.RawMessage(fmt.Sprintf(`{"tasks":{"public_instructions":"<p>Look at the picture and choose its colour.</p>","private_comment":"batch %d","task_spec":{"input_spec":{"image":{"type":"url","required":true,"hidden":false}},"output_spec":{"result":{"type":"string","required":true,"hidden":false}},"view_spec":{"type":"classic","markup":"<task interface code>","script":"<JavaScript code>","styles":"<CSS code>"}},"assignments_issuing_type":"AUTOMATED","assignments_automerge_enabled":false,"max_active_assignments_count":%d}}`,

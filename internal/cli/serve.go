@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"projectd"
 	"projectd/api"
 	"projectd/compat"
 	"projectd/console"
@@ -73,7 +74,9 @@ func surfaceNames(mounted []mountedSurface) []string {
 // document. compat/README.md lists them all (TestRouteTable).
 func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicURL string, throttle *httpserver.Throttle, mounted []mountedSurface) {
 	env := compat.Env{Store: store, Logger: logger, PublicURL: publicURL, Throttle: throttle}
-	for _, m := range mounted {
+	surfaces := make([]compat.Surface, len(mounted))
+	for i, m := range mounted {
+		surfaces[i] = m.Surface
 		surfaceMux := httpserver.SurfaceMux{Mux: mux, Surface: m.Name}
 		m.mount(surfaceMux, env)
 		surfaceMux.HandleFunc("GET /api/openapi/"+m.Name+".json", httpserver.ServeDocument(m.OpenAPI))
@@ -86,6 +89,9 @@ func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicU
 		Ext:       store.Ext,
 		Surfaces:  surfaceNames(mounted),
 		Throttle:  throttle,
+		Views: func(ctx context.Context, a *projectd.Auth, base string, p *projectd.Project) ([]compat.Shown, error) {
+			return compat.ShowProject(ctx, mux, surfaces, a, base, p)
+		},
 	}).Routes(httpserver.SurfaceMux{Mux: mux, Surface: nativeSurface})
 	console.Routes(httpserver.SurfaceMux{Mux: mux, Surface: nativeSurface}) // its page is the native API's
 }
