@@ -74,7 +74,8 @@ func ValidateScopes(scopes []string) error {
 // TokenService issues, lists and checks bearer tokens.
 type TokenService interface {
 	// CreateToken issues a token for the user with the given login (the CLI) or, with an
-	// empty login, for the caller; a caller cannot grant scopes it does not hold.
+	// empty login, for the caller; a caller cannot grant scopes it does not hold. nil
+	// scopes are read and write; an empty list is refused.
 	CreateToken(ctx context.Context, login, name string, scopes []string, ttl time.Duration) (*Token, error)
 	ListTokens(ctx context.Context) ([]*Token, error)
 	DeleteToken(ctx context.Context, id int64) error

@@ -322,6 +322,7 @@ func TestBadInput(t *testing.T) {
 		s.Do("PATCH", "/api/projects/1", ann, `{"name":"x"}`, "Content-Type", "text/plain").WantProblem(t, 415, "")
 		s.Do("POST", "/api/tokens", ann, `{"expires_in":"soon"}`).WantProblem(t, 400, "expires_in")
 		s.Do("POST", "/api/tokens", ann, `{"scopes":["root"]}`).WantProblem(t, 400, "scopes")
+		s.Do("POST", "/api/tokens", ann, `{"scopes":[]}`).WantProblem(t, 400, "scopes") // none is refused; leaving scopes out gives both
 		s.Do("PUT", "/api/workspaces/x/members/y", ann, `{"role":"king"}`).WantProblem(t, 400, "role")
 		s.Do("POST", "/api/workspaces", ann, `{"name":"A B"}`).WantProblem(t, 400, "name")
 		s.Do("GET", "/api/nothing", ann, "").WantProblem(t, 404, "")

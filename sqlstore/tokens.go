@@ -36,7 +36,7 @@ func hashSecret(secret string) []byte {
 // CreateToken issues a bearer token. With a login it is the operator's command (no caller
 // needed); without one it is for the caller, who cannot grant scopes it lacks.
 func (db *DB) CreateToken(ctx context.Context, login, name string, scopes []string, ttl time.Duration) (*projectd.Token, error) {
-	if len(scopes) == 0 {
+	if scopes == nil { // left out; an empty list is refused, not widened
 		scopes = []string{projectd.ScopeRead, projectd.ScopeWrite}
 	}
 	if err := projectd.ValidateScopes(scopes); err != nil {

@@ -15,11 +15,11 @@ async function listUsers() {
   fillRows($("user-rows"), r.json.items, (u) => {
     const to = u.role === "admin" ? "member" : "admin";
     return [u.login, u.email, [u.first_name, u.last_name].filter(Boolean).join(" "), u.role,
-      el("button", { type: "button", "aria-label": `Make ${u.login} ${to === "admin" ? "an admin" : "a member"}`, onclick: async () => {
+      el("button", { type: "button", onclick: async () => {
         const r = await api("PATCH", "/api/users/" + encodeURIComponent(u.login), { role: to });
         $("users-error").textContent = r.ok ? "" : r.json.detail;
         if (r.ok) await listUsers();
-      } }, to === "admin" ? "Make admin" : "Make member")];
+      } }, `Make ${u.login} ${to === "admin" ? "an admin" : "a member"}`)];
   });
 }
 
