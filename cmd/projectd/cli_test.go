@@ -186,6 +186,9 @@ func TestDemo(t *testing.T) {
 				t.Errorf("%s's demo password: %d %s", login, r.StatusCode, r.Body)
 			}
 		}
+		if !strings.Contains(s.Stdout.String(), "Web console: "+s.Base+"/console/ ") {
+			t.Errorf("serve --demo printed no console address:\n%s", s.Stdout.String())
+		}
 		// Started again on the same store, the demo keeps its data and issues a new token.
 		again := testserver.Start(t, s.DSN, "--demo")
 		m2 := curlLine.FindStringSubmatch(again.Stdout.String())

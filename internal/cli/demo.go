@@ -54,6 +54,7 @@ func loadDemo(ctx context.Context, store *sqlstore.DB, list []compat.Surface, ba
 	fmt.Fprintf(out, `projectd demo: users ada (admin), ann and bob; workspace demo-studio; %d projects.
 Token of ann (shown once): %s
 Passwords (sign in with POST /api/session): ada %s, ann %s, bob %s
+Web console: %[6]s/console/ (sign in as ann, or ada to administer)
 
 Native API:
   curl -s -H 'Authorization: Bearer %[2]s' '%[6]s/api/projects?limit=5&sort=-created'
