@@ -41,7 +41,7 @@ async function list(fresh) {
   $("total").textContent = r.json.total + (r.json.total === 1 ? " project" : " projects") + ", " + rows.children.length + " shown";
 }
 
-const field = (dl, name, value) => dl.append(el("dt", {}, name), el("dd", {}, value === "" || value == null ? "—" : String(value)));
+const term = (dl, name, value) => dl.append(el("dt", {}, name), el("dd", {}, value === "" || value == null ? "—" : String(value)));
 
 export async function showProject(id) {
   const r = await api("GET", "/api/projects/" + id);
@@ -58,11 +58,11 @@ export async function showProject(id) {
   const fields = $("project-fields");
   fields.replaceChildren();
   for (const [k, v] of [["id", p.id], ["uid", p.uid], ["name", p.name], ["description", p.description], ["status", p.status],
-    ["owner", p.owner.login], ["workspace", p.workspace]]) field(fields, k, v);
+    ["owner", p.owner.login], ["workspace", p.workspace]]) term(fields, k, v);
   const history = $("project-history");
   history.replaceChildren();
   for (const [k, v] of [["version", p.version], ["created at", when(p.created_at)], ["created by", p.created_by],
-    ["updated at", when(p.updated_at)], ["updated by", p.updated_by]]) field(history, k, v);
+    ["updated at", when(p.updated_at)], ["updated by", p.updated_by]]) term(history, k, v);
   const ext = $("project-ext");
   const namespaces = Object.keys(p.ext || {});
   ext.replaceChildren(...(namespaces.length ? namespaces.map((ns) => el("section", { "aria-label": "ext." + ns },
@@ -114,15 +114,34 @@ async function showTabs(p, nativeBody) {
 
 const hasXML = (items, surface) => items.some((v) => v.surface === surface && v.format === "XML");
 
+// field is a labelled control of a project form, with the place of its error.
+function field(prefix, name, label, control) {
+  const id = `${prefix}-${name}`;
+  return el("p", {}, el("label", { for: id }, label),
+    el(control.tag, { id, name, "aria-describedby": id + "-error", ...control.attrs }, ...(control.children || [])),
+    el("span", { class: "error", id: id + "-error" }));
+}
+
+// coreFields adds the fields of a project that create and edit share to a form.
+function coreFields(form) {
+  const box = form.querySelector(".core-fields");
+  const prefix = box.dataset.prefix;
+  const text = { tag: "input", attrs: { autocomplete: "off" } };
+  box.replaceChildren(
+    field(prefix, "name", "Name", text),
+    field(prefix, "description", "Description", { tag: "textarea", attrs: { rows: "3" } }),
+    field(prefix, "status", "Status", { tag: "select", children: ["active", "archived"].map((v) => el("option", { value: v }, v)) }),
+    field(prefix, "workspace", "Workspace", text),
+    field(prefix, "owner", "Owner", text));
+}
+
 // extEditors adds a JSON editor for each namespace of ext to a form.
 function extEditors(form) {
   const box = form.querySelector(".ext-editors");
   const prefix = box.dataset.prefix;
   box.replaceChildren(...session.namespaces.map((ns) => {
-    const id = `${prefix}-ext-${ns}`;
-    return el("p", {}, el("label", { for: id }, `ext.${ns} (JSON object; empty for none)`),
-      el("textarea", { id, name: "ext." + ns, rows: "5", spellcheck: "false", class: "json", "aria-describedby": id + "-error" }),
-      el("span", { class: "error", id: id + "-error" }));
+    return field(prefix, "ext-" + ns, `ext.${ns} (JSON object; empty for none)`,
+      { tag: "textarea", attrs: { name: "ext." + ns, rows: "5", spellcheck: "false", class: "json" } });
   }));
 }
 
@@ -240,6 +259,8 @@ export function setupProjects(s) {
   session = s;
   onSubmit($("filters"), () => list(true));
   $("more").addEventListener("click", () => list(false));
+  coreFields($("edit"));
+  coreFields($("create"));
   onSubmit($("edit"), save);
   $("delete").addEventListener("click", remove);
   onSubmit($("create"), create);
