@@ -38,6 +38,19 @@ func WeekStart(t time.Time) time.Time {
 	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
 }
 
+// SurfaceView is a project as one compatible surface answers it for a caller, with the
+// curl lines that ask for it (the console's tabs).
+type SurfaceView struct {
+	Surface     string   `json:"surface"` // the surface's package name
+	Title       string   `json:"title"`
+	Format      string   `json:"format"` // JSON or XML
+	Path        string   `json:"path"`
+	Status      int      `json:"status"`
+	ContentType string   `json:"content_type"`
+	Body        string   `json:"body"` // byte for byte
+	Curl        []string `json:"curl"` // with $TOKEN-style variables for the caller's secrets
+}
+
 // DashboardService computes the dashboard of the caller.
 type DashboardService interface {
 	Dashboard(ctx context.Context) (*Dashboard, error)

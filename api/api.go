@@ -11,7 +11,6 @@ import (
 	"net/http"
 
 	"projectd"
-	"projectd/compat"
 	"projectd/httpserver"
 )
 
@@ -42,7 +41,7 @@ type Config struct {
 	Throttle  *httpserver.Throttle
 	// Views shows a project as every surface answers it (compat.ShowProject); nil for
 	// a server without surfaces.
-	Views func(ctx context.Context, a *projectd.Auth, base string, p *projectd.Project) ([]compat.Shown, error)
+	Views func(ctx context.Context, a *projectd.Auth, base string, p *projectd.Project) ([]projectd.SurfaceView, error)
 }
 
 // Handler serves the native API.

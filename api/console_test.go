@@ -9,14 +9,13 @@ import (
 	"time"
 
 	"projectd"
-	"projectd/compat"
 	"projectd/compat/ncpmaiu"
 	"projectd/internal/testserver"
 )
 
-func views(t *testing.T, s *testserver.Server, token string, id int64) []compat.Shown {
+func views(t *testing.T, s *testserver.Server, token string, id int64) []projectd.SurfaceView {
 	t.Helper()
-	var page struct{ Items []compat.Shown }
+	var page struct{ Items []projectd.SurfaceView }
 	r := s.Do("GET", "/api/projects/"+strconv.FormatInt(id, 10)+"/views", token, "")
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("views: %d %s", r.StatusCode, r.Body)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"projectd"
-	"projectd/compat"
 	"projectd/httpserver"
 )
 
@@ -65,7 +64,7 @@ func (h *Handler) handleProjectViews(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	items := []compat.Shown{}
+	items := []projectd.SurfaceView{}
 	if h.Views != nil {
 		if items, err = h.Views(r.Context(), projectd.AuthFromContext(r.Context()), h.baseURL(r), p); err != nil {
 			h.error(w, r, err)

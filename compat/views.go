@@ -21,24 +21,12 @@ type View struct {
 	Setup      string
 }
 
-// Shown is a project as one surface answers it, and the curl line that asks for it.
-type Shown struct {
-	Surface     string   `json:"surface"`
-	Title       string   `json:"title"`
-	Format      string   `json:"format"`
-	Path        string   `json:"path"`
-	Status      int      `json:"status"`
-	ContentType string   `json:"content_type"`
-	Body        string   `json:"body"`
-	Curl        []string `json:"curl"`
-}
-
 // ShowProject asks every surface for p as the caller a, through the server's own
 // routes on mux (Delegate), so each answer is byte for byte what a client of the
 // surface gets; base is the origin of the curl lines.
-func ShowProject(ctx context.Context, mux httpserver.Mux, surfaces []Surface, a *projectd.Auth, base string, p *projectd.Project) ([]Shown, error) {
+func ShowProject(ctx context.Context, mux httpserver.Mux, surfaces []Surface, a *projectd.Auth, base string, p *projectd.Project) ([]projectd.SurfaceView, error) {
 	ctx = httpserver.Delegate(ctx, a)
-	var shown []Shown
+	var shown []projectd.SurfaceView
 	for _, s := range surfaces {
 		if s.Views == nil {
 			continue
@@ -53,7 +41,7 @@ func ShowProject(ctx context.Context, mux httpserver.Mux, surfaces []Surface, a 
 			}
 			rec := httpserver.NewRecorder()
 			mux.ServeHTTP(rec, req)
-			shown = append(shown, Shown{Surface: s.Name, Title: s.Title, Format: v.Format, Path: v.Path,
+			shown = append(shown, projectd.SurfaceView{Surface: s.Name, Title: s.Title, Format: v.Format, Path: v.Path,
 				Status: rec.Status, ContentType: rec.Header().Get("Content-Type"), Body: rec.Body.String(), Curl: v.curl(base)})
 		}
 	}

@@ -89,7 +89,7 @@ func routes(mux httpserver.Mux, store *sqlstore.DB, logger *slog.Logger, publicU
 		Ext:       store.Ext,
 		Surfaces:  surfaceNames(mounted),
 		Throttle:  throttle,
-		Views: func(ctx context.Context, a *projectd.Auth, base string, p *projectd.Project) ([]compat.Shown, error) {
+		Views: func(ctx context.Context, a *projectd.Auth, base string, p *projectd.Project) ([]projectd.SurfaceView, error) {
 			return compat.ShowProject(ctx, mux, surfaces, a, base, p)
 		},
 	}).Routes(httpserver.SurfaceMux{Mux: mux, Surface: nativeSurface})
