@@ -41,6 +41,9 @@ type Surface struct {
 	// none when the surface cannot name the project (NAVER's outside a workspace). The
 	// console shows each one's answer (ShowProject).
 	Views func(p *projectd.Project) []View
+	// Migrate pulls an account's projects out of a server of the surface's API (projectd
+	// migrate --from Name); nil: the surface cannot be migrated from.
+	Migrate *Migration
 }
 
 // Mount registers a surface's routes on the server's mux.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,20 +27,25 @@ func (db *DB) CreateProject(ctx context.Context, c *projectd.ProjectCreate) (*pr
 	var p *projectd.Project
 	err = db.withProjectIDs(ctx, 1, func(id int64) error {
 		return db.inTx(ctx, func(tx *Tx) error {
-			p, err = db.createProject(ctx, tx, a, c, ext, id)
+			p, err = db.createProject(ctx, tx, a, c, ext, id, time.Time{})
 			return err
 		})
 	})
 	return p, err
 }
 
-// createProject inserts a validated project in tx, with the id from projectIDs.
-func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string, id int64) (*projectd.Project, error) {
+// createProject inserts a validated project in tx, with the id from projectIDs, made at
+// created (zero: now; migrate keeps a source's).
+func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string, id int64, created time.Time) (*projectd.Project, error) {
 	status := c.Status
 	if status == "" {
 		status = projectd.StatusActive
 	}
 	now := micros(db.now())
+	at := now
+	if !created.IsZero() {
+		at = micros(created)
+	}
 	ownerID, err := resolveOwner(ctx, tx, a, c.Owner)
 	if err != nil {
 		return nil, err
@@ -56,7 +62,7 @@ func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *pr
 	err = tx.queryRow(ctx, `INSERT INTO projects (id, uid, name, description, status, owner_id, workspace_id,
 			created_at, updated_at, created_by, updated_by, version, ext)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
-		nullID(id), uuid.Must(uuid.NewV7()).String(), c.Name, c.Description, status, ownerID, workspaceID, now, now, a.User.ID, a.User.ID, ext).Scan(&id)
+		nullID(id), uuid.Must(uuid.NewV7()).String(), c.Name, c.Description, status, ownerID, workspaceID, at, now, a.User.ID, a.User.ID, ext).Scan(&id)
 	if err != nil {
 		return nil, err
 	}

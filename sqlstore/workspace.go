@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"projectd"
 )
@@ -69,7 +70,7 @@ func (db *DB) CreateWorkspace(ctx context.Context, name string, members []projec
 				if firstID != 0 {
 					projectID = firstID + int64(i)
 				}
-				if _, err := db.createProject(ctx, tx, a, c, exts[i], projectID); err != nil {
+				if _, err := db.createProject(ctx, tx, a, c, exts[i], projectID, time.Time{}); err != nil {
 					return err
 				}
 			}

@@ -29,6 +29,7 @@ var Surface = compat.Surface{
 			Ext: json.RawMessage(`{"movika":{"cover":"https://cdn.example.com/covers/spring.jpg","manifestChanges":"scene 3 reordered","lastBuiltManifestUrl":"https://cdn.example.com/manifests/spring/built.json","currentManifestUrl":"https://cdn.example.com/manifests/spring/current.json","buildStatus":2,"lastBuildStatus":2,"keywords":"spring, campaign","deployStatus":2,"lastDeployType":2,"deployedTo":[1,2],"modified":false}}`)}},
 		Lines: demoLines,
 	},
+	Migrate: migration,
 	Views: func(p *projectd.Project) []compat.View {
 		return []compat.View{{Format: "JSON", Path: "/studio-pro/" + strconv.FormatInt(p.ID, 10), Credential: []string{"Api-Key: $APP_KEY", "Authorization: Bearer $ACCESS_TOKEN"}}}
 	},

@@ -39,6 +39,7 @@ var Surface = compat.Surface{
 		},
 		Lines: demoLines,
 	},
+	Migrate: migration,
 	Views: func(p *projectd.Project) []compat.View {
 		if p.Workspace == "" {
 			return nil // the API names projects within a workspace only

@@ -37,7 +37,8 @@ var Surface = compat.Surface{
 				fmt.Sprintf("  curl -s -H 'Authorization: Bearer %s' '%s/projects/GetUserProjects/%s'", d.Token, d.Base, d.User.UID)}, nil
 		},
 	},
-	Views: views,
+	Migrate: migration,
+	Views:   views,
 	Seed: func(rng *rand.Rand, _ int) json.RawMessage {
 		return json.RawMessage(fmt.Sprintf(`{"tervis":{"Status":%d,"BackgroundColor":"#%06x","SiteCode":"TRV","IsDefaultProjectName":%t}}`,
 			rng.IntN(6), rng.IntN(1<<24), rng.IntN(2) == 0))

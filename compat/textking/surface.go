@@ -39,6 +39,7 @@ var Surface = compat.Surface{
 				fmt.Sprintf("  curl -s -H 'Authorization: Bearer %s' -H 'Accept: application/json' '%s/v1/projects?state=prepared&per_page=2'", d.Token, d.Base)}, nil
 		},
 	},
+	Migrate: migration,
 	Views: func(p *projectd.Project) []compat.View {
 		path, token := "/v1/project/"+p.UID, []string{"Authorization: Bearer $TOKEN"}
 		return []compat.View{{Format: "JSON", Path: path, Accept: mediaJSON, Credential: token}, {Format: "XML", Path: path, Accept: mediaXML, Credential: token}}

@@ -33,6 +33,7 @@ var Surface = compat.Surface{
 				fmt.Sprintf("  curl -s -H 'Authorization: OAuth %s' '%s/api/v1/projects?status=ACTIVE&created_gte=2021-12-01'", d.Token, d.Base)}, nil
 		},
 	},
+	Migrate: migration,
 	Views: func(p *projectd.Project) []compat.View {
 		return []compat.View{{Format: "JSON", Path: "/api/v1/projects/" + strconv.FormatInt(p.ID, 10), Credential: []string{"Authorization: OAuth $TOKEN"}}}
 	},

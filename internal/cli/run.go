@@ -39,6 +39,8 @@ commands:
   import             read NDJSON written by export (--in)
   backup             copy a live SQLite store consistently, check and describe the copy (--out)
   restore            put a backup back as a new SQLite store (--from)
+  migrate            pull every project of an account from a server of one of the five APIs
+                     (--from SURFACE --url URL --owner LOGIN and the API's credentials)
   version            print the version, the commit and the Go version
 
 Every command takes --db (or PROJECTD_DB): sqlite:PATH (default sqlite:projectd.db) or
@@ -63,7 +65,7 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		return errors.New("no command")
 	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && cmd != "serve" && cmd != "seed" && cmd != "export" && cmd != "import" && cmd != "backup" && cmd != "restore" {
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && cmd != "serve" && cmd != "seed" && cmd != "export" && cmd != "import" && cmd != "backup" && cmd != "restore" && cmd != "migrate" {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	env := &environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, surfaces: p.Surfaces}
@@ -96,6 +98,8 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		return env.backup(ctx, rest)
 	case "restore":
 		return env.restore(ctx, rest)
+	case "migrate":
+		return env.migrate(ctx, rest)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return nil

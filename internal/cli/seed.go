@@ -6,10 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"projectd"
@@ -129,29 +127,6 @@ func seedProject(rng *mrand.Rand, i, n int, users []*projectd.User, ids map[stri
 // seedExt gives each project the fields of one surface, in turn.
 func (e *environment) seedExt(rng *mrand.Rand, i int) json.RawMessage {
 	return e.surfaces[i%len(e.surfaces)].Seed(rng, i)
-}
-
-// progress draws a bar on a terminal line: [#####-----] 50% 5000/10000 62000/s.
-type progress struct {
-	w     io.Writer
-	total int
-	start time.Time
-}
-
-func (p *progress) update(n int) {
-	const width = 30
-	filled := width
-	if p.total > 0 {
-		filled = width * n / p.total
-	}
-	rate := float64(n) / max(time.Since(p.start).Seconds(), 1e-9)
-	fmt.Fprintf(p.w, "\rprojects [%s%s] %3d%% %d/%d %.0f/s", strings.Repeat("#", filled), strings.Repeat("-", width-filled),
-		100*n/max(p.total, 1), n, p.total, rate)
-}
-
-func (p *progress) done() {
-	p.update(p.total)
-	fmt.Fprintf(p.w, " in %s\n", time.Since(p.start).Round(time.Millisecond))
 }
 
 var (

@@ -1,0 +1,36 @@
+package projectd
+
+import (
+	"context"
+	"time"
+)
+
+// Migrated is one project that migrate pulled from another service through its API.
+type Migrated struct {
+	// SourceID is the project's id at the source: with the source, it names the project
+	// on every later run.
+	SourceID string
+	// Project is its core fields and its surface's ext namespace; migrate sets Owner.
+	Project ProjectCreate
+	// CreatedAt is its creation time at the source (zero where the API does not say).
+	CreatedAt time.Time
+	// Err is why the project cannot be taken, when the source's answer for it does not
+	// map (the run goes on, and reports it).
+	Err error
+}
+
+// What a migration did with one project.
+const (
+	MigratedCreated   = "created"
+	MigratedUpdated   = "updated"
+	MigratedUnchanged = "unchanged"
+)
+
+// MigrationService writes the projects that migrate pulls.
+type MigrationService interface {
+	// Migrate creates the project of (source, m.SourceID) for the caller on first sight,
+	// updates it when what the source says of it changed, and leaves it alone otherwise;
+	// it returns which (MigratedCreated…). The project and its record of the source are
+	// written in one transaction.
+	Migrate(ctx context.Context, source string, m *Migrated) (string, error)
+}
