@@ -26,11 +26,17 @@ const (
 	MigratedUnchanged = "unchanged"
 )
 
+// MigrateResult is what a migration did with one project: an outcome (MigratedCreated…)
+// or the error of a project the store refuses.
+type MigrateResult struct {
+	Outcome string
+	Err     error
+}
+
 // MigrationService writes the projects that migrate pulls.
 type MigrationService interface {
-	// Migrate creates the project of (source, m.SourceID) for the caller on first sight,
-	// updates it when what the source says of it changed, and leaves it alone otherwise;
-	// it returns which (MigratedCreated…). The project and its record of the source are
-	// written in one transaction.
-	Migrate(ctx context.Context, source string, m *Migrated) (string, error)
+	// Migrate creates the project of each (source, SourceID) of the batch for the caller
+	// on first sight, updates it when what the source says of it changed, and leaves it
+	// alone otherwise, all in one transaction with the records of the source ids.
+	Migrate(ctx context.Context, source string, batch []*Migrated) ([]MigrateResult, error)
 }

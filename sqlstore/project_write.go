@@ -27,16 +27,30 @@ func (db *DB) CreateProject(ctx context.Context, c *projectd.ProjectCreate) (*pr
 	var p *projectd.Project
 	err = db.withProjectIDs(ctx, 1, func(id int64) error {
 		return db.inTx(ctx, func(tx *Tx) error {
-			p, err = db.createProject(ctx, tx, a, c, ext, id, time.Time{})
-			return err
+			written := newChanges()
+			if p, err = db.createProject(ctx, tx, a, c, ext, id, time.Time{}, written); err != nil {
+				return err
+			}
+			return db.afterWrite(ctx, tx, written)
 		})
 	})
 	return p, err
 }
 
-// createProject inserts a validated project in tx, with the id from projectIDs, made at
-// created (zero: now; migrate keeps a source's).
-func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string, id int64, created time.Time) (*projectd.Project, error) {
+// createProject inserts a validated project in tx (insertProject) and reads it back
+// whole, its owner and editors with it.
+func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string, id int64, created time.Time, written *changes) (*projectd.Project, error) {
+	id, err := db.insertProject(ctx, tx, a, c, ext, id, created, written)
+	if err != nil {
+		return nil, err
+	}
+	return scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", id))
+}
+
+// insertProject inserts a validated project in tx, with the id from projectIDs, made at
+// created (zero: now; migrate keeps a source's), and notes it in written for the
+// counters (db.afterWrite, once for every project the transaction writes).
+func (db *DB) insertProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *projectd.ProjectCreate, ext string, id int64, created time.Time, written *changes) (int64, error) {
 	status := c.Status
 	if status == "" {
 		status = projectd.StatusActive
@@ -48,15 +62,15 @@ func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *pr
 	}
 	ownerID, err := resolveOwner(ctx, tx, a, c.Owner)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	workspaceID, err := resolveWorkspace(ctx, tx, a, c.Workspace)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if c.Rules != (projectd.WorkspaceRules{}) {
 		if err := db.checkWorkspaceRules(ctx, tx, workspaceID, c.Name, 0, c.Rules); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	err = tx.queryRow(ctx, `INSERT INTO projects (id, uid, name, description, status, owner_id, workspace_id,
@@ -64,15 +78,10 @@ func (db *DB) createProject(ctx context.Context, tx *Tx, a *projectd.Auth, c *pr
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
 		nullID(id), uuid.Must(uuid.NewV7()).String(), c.Name, c.Description, status, ownerID, workspaceID, at, now, a.User.ID, a.User.ID, ext).Scan(&id)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	p, err := scanProject(tx.queryRow(ctx, selectProjects+" WHERE p.id = ?", id))
-	if err != nil {
-		return nil, err
-	}
-	written := newChanges()
-	written.created(db.keyOf(p))
-	return p, db.afterWrite(ctx, tx, written)
+	written.created(countKey{ownerID, c.Workspace, status, db.stateOf(json.RawMessage(ext))})
+	return id, nil
 }
 
 // checkWorkspaceRules enforces a surface's rules on a workspace's projects: a name unique

@@ -65,16 +65,17 @@ func (db *DB) CreateWorkspace(ctx context.Context, name string, members []projec
 					return err
 				}
 			}
+			written := newChanges()
 			for i, c := range projects {
 				projectID := int64(0) // SQLite's
 				if firstID != 0 {
 					projectID = firstID + int64(i)
 				}
-				if _, err := db.createProject(ctx, tx, a, c, exts[i], projectID, time.Time{}); err != nil {
+				if _, err := db.createProject(ctx, tx, a, c, exts[i], projectID, time.Time{}, written); err != nil {
 					return err
 				}
 			}
-			return nil
+			return db.afterWrite(ctx, tx, written)
 		})
 	})
 	if err != nil {

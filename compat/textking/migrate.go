@@ -14,44 +14,46 @@ import (
 var extMembers = []string{"state", "number", "due_date", "currency", "net_price", "vat", "discount_customer",
 	"discount_project", "coupon_name", "coupon_value", "affiliate_id", "billing_address"}
 
-// migration pulls a TextKing account's projects page after page, 100 a page, as long as
-// the collection links to a next one, and yields them oldest first: the API lists newest
-// first and says nothing of when a project was made, so the order of the writes is what
-// keeps the destination's order the source's.
+// migration pulls a TextKing account's projects, 100 a page, from the last page to the
+// first and each page from its end: oldest first. The API lists newest first and says
+// nothing of when a project was made, so the order of the writes is what keeps the
+// destination's order the source's; the first page, read first for the total, is
+// written last.
 var migration = &compat.Migration{
 	Credentials: []string{"token"},
 	Pull: func(ctx context.Context, src *compat.Source, yield func(*projectd.Migrated) error) error {
 		auth := map[string]string{"Authorization": "Bearer " + src.Credential["token"]}
-		var all []map[string]json.RawMessage
-		for page := 1; ; page++ {
+		page := func(n int) ([]map[string]json.RawMessage, int64, error) {
 			var body struct {
 				Total *int64                       `json:"total"`
 				Items []map[string]json.RawMessage `json:"items"`
-				Links []struct {
-					Rel string `json:"rel"`
-				} `json:"links"`
 			}
-			if err := src.Get(ctx, fmt.Sprintf("/v1/projects?page=%d&per_page=%d", page, maxPerPage), auth, &body); err != nil {
-				return err
+			if err := src.Get(ctx, fmt.Sprintf("/v1/projects?page=%d&per_page=%d", n, maxPerPage), auth, &body); err != nil {
+				return nil, 0, err
 			}
 			if body.Total == nil {
-				return fmt.Errorf("%w does not answer as TextKing: a collection without total", compat.ErrSource)
+				return nil, 0, fmt.Errorf("%w does not answer as TextKing: a collection without total", compat.ErrSource)
 			}
-			if page == 1 && src.Total != nil {
-				src.Total(*body.Total)
-			}
-			all = append(all, body.Items...)
-			next := false
-			for _, l := range body.Links {
-				next = next || l.Rel == "next"
-			}
-			if !next || len(body.Items) == 0 {
-				break
-			}
+			return body.Items, *body.Total, nil
 		}
-		for i := len(all) - 1; i >= 0; i-- {
-			if err := yield(migrated(all[i])); err != nil {
-				return err
+		first, total, err := page(1)
+		if err != nil {
+			return err
+		}
+		if src.Total != nil {
+			src.Total(total)
+		}
+		for n := int((total + maxPerPage - 1) / maxPerPage); n >= 1; n-- {
+			items := first
+			if n > 1 {
+				if items, _, err = page(n); err != nil {
+					return err
+				}
+			}
+			for i := len(items) - 1; i >= 0; i-- {
+				if err := yield(migrated(items[i])); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -78,7 +78,7 @@ func (e *environment) migrate(ctx context.Context, args []string) error {
 		}
 		run := &migration{store: store, as: asUser(ctx, u), source: surface.Name + " " + src.URL, progress: &progress{w: e.stderr, start: time.Now()}, workspaces: map[string]bool{}}
 		src.Total = run.progress.setTotal
-		pullErr := surface.Migrate.Pull(ctx, src, run.write)
+		pullErr := run.pull(ctx, surface.Migrate, src)
 		run.progress.done()
 		run.summary(e.stdout)
 		switch {
@@ -110,34 +110,90 @@ type migration struct {
 	as         context.Context // the owner, in whose name projects are written
 	source     string          // the surface and the source's URL: with a project's id there, its name across runs
 	progress   *progress
-	workspaces map[string]bool // the workspaces known to exist
+	workspaces map[string]bool      // the workspaces known to exist
+	pending    []*projectd.Migrated // pulled, not written yet
 	outcomes   map[string]int
 	failed     []string
 }
 
-// write stores one pulled project; a project the store refuses is counted as failed with
-// its reason, and the run goes on.
+// pull runs the surface's Pull beside the writes, so that the source answers its next
+// page while the store writes the last; what was pulled before a failure is written too.
+func (m *migration) pull(ctx context.Context, mig *compat.Migration, src *compat.Source) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pulled := make(chan *projectd.Migrated, 2*migrateBatch)
+	done := make(chan error, 1)
+	go func() {
+		defer close(pulled)
+		done <- mig.Pull(ctx, src, func(p *projectd.Migrated) error {
+			select {
+			case pulled <- p:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	var writeErr error
+	for p := range pulled {
+		if writeErr == nil {
+			if writeErr = m.write(p); writeErr != nil {
+				cancel() // the store failed: stop pulling
+			}
+		}
+	}
+	if writeErr == nil {
+		writeErr = m.flush()
+	}
+	if writeErr != nil {
+		return writeErr
+	}
+	return <-done
+}
+
+// migrateBatch is how many projects one transaction of migrate writes.
+const migrateBatch = 250
+
+// write takes one pulled project: a project that does not map is counted as failed with
+// its reason, the others are written a batch at a time.
 func (m *migration) write(p *projectd.Migrated) error {
+	m.progress.add()
+	if p.Err != nil {
+		m.failed = append(m.failed, fmt.Sprintf("%s: %v", p.SourceID, p.Err))
+		return nil
+	}
+	if ws := p.Project.Workspace; ws != "" && !m.workspaces[ws] {
+		if err := m.ensureWorkspace(ws); err != nil {
+			return fmt.Errorf("workspace %s: %w", ws, err)
+		}
+	}
+	m.pending = append(m.pending, p)
+	if len(m.pending) >= migrateBatch {
+		return m.flush()
+	}
+	return nil
+}
+
+// flush writes the pending batch; the store failing stops the run (the next goes on).
+func (m *migration) flush() error {
+	if len(m.pending) == 0 {
+		return nil
+	}
+	results, err := m.store.Migrate(m.as, m.source, m.pending)
+	if err != nil {
+		return err
+	}
 	if m.outcomes == nil {
 		m.outcomes = map[string]int{}
 	}
-	m.progress.add()
-	err := p.Err
-	if err == nil && p.Project.Workspace != "" && !m.workspaces[p.Project.Workspace] {
-		err = m.ensureWorkspace(p.Project.Workspace)
-	}
-	var outcome string
-	if err == nil {
-		outcome, err = m.store.Migrate(m.as, m.source, p)
-	}
-	if err != nil {
-		if projectd.ErrorCode(err) == projectd.EINTERNAL {
-			return err // the store itself failed: stop, the next run goes on
+	for i, r := range results {
+		if r.Err != nil {
+			m.failed = append(m.failed, fmt.Sprintf("%s: %v", m.pending[i].SourceID, r.Err))
+		} else {
+			m.outcomes[r.Outcome]++
 		}
-		m.failed = append(m.failed, fmt.Sprintf("%s: %v", p.SourceID, err))
-		return nil
 	}
-	m.outcomes[outcome]++
+	m.pending = m.pending[:0]
 	return nil
 }
 

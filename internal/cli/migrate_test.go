@@ -28,7 +28,7 @@ type account struct {
 	login, token, appKey, accessKey, secretKey, uid string
 }
 
-func newAccount(t *testing.T, s *testserver.Server, login string) account {
+func newAccount(t testing.TB, s *testserver.Server, login string) account {
 	a := account{login: login, token: s.User(login, false)}
 	a.appKey = strings.TrimSpace(s.CLI("appkey", "create", "--name", login+"-app"))
 	var key projectd.AccessKey
@@ -124,7 +124,7 @@ func list(t *testing.T, s *testserver.Server, surface string, a account) []map[s
 
 // load puts n projects shaped for surface into the source, owned by the account; NAVER's
 // in its workspace.
-func load(t *testing.T, s *testserver.Server, surface compat.Surface, login string, n int) {
+func load(t testing.TB, s *testserver.Server, surface compat.Surface, login string, n int) {
 	db := testserver.OpenStore(t, s.DSN)
 	defer db.Close()
 	u, err := db.FindUserByLogin(t.Context(), login)
@@ -230,4 +230,86 @@ func TestMigrateFromEverySurface(t *testing.T) {
 			})
 		}
 	})
+}
+
+// A project changed at the source is updated at the destination, never duplicated; the
+// run draws its progress and ends with its summary.
+func TestMigrateUpdatesWhatChanged(t *testing.T) {
+	src := testserver.Start(t, testdb.Flavours[0].New(t))
+	dst := testserver.Start(t, testdb.Flavours[0].New(t))
+	from, owner := newAccount(t, src, "ann"), newAccount(t, dst, "ann")
+	body := `{"public_name":"Elephants","public_description":"What color?","task_spec":{"input_spec":{},"output_spec":{}},"assignments_issuing_type":"AUTOMATED","private_comment":"v1"}`
+	r := src.Do("POST", "/api/v1/projects", "", body, "Authorization", "OAuth "+from.token)
+	if r.StatusCode != http.StatusCreated {
+		t.Fatalf("create at the source: %d %s", r.StatusCode, r.Body)
+	}
+	var made struct{ ID string }
+	r.JSON(t, &made)
+	if out, err := migrate(dst, "yatasks", src.Base, from, owner); err != nil || !strings.Contains(out, "created 1, updated 0") {
+		t.Fatalf("first run: %v %s", err, out)
+	}
+	changed := strings.Replace(body, `"v1"`, `"v2"`, 1)
+	if r := src.Do("PUT", "/api/v1/projects/"+made.ID, "", changed, "Authorization", "OAuth "+from.token); r.StatusCode != http.StatusOK {
+		t.Fatalf("change at the source: %d %s", r.StatusCode, r.Body)
+	}
+	var stdout, stderr strings.Builder
+	args := append([]string{"migrate", "--from", "yatasks", "--url", src.Base, "--owner", "ann"}, from.flags("yatasks")...)
+	if err := dst.Program.Run(t.Context(), args, dst.Getenv, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "created 0, updated 1, unchanged 0, failed 0") || !strings.Contains(stderr.String(), "projects 1 ") {
+		t.Fatalf("second run: %s / %s", stdout.String(), stderr.String())
+	}
+	page := dst.List(owner.token, "")
+	if len(page.Items) != 1 || !strings.Contains(string(page.Items[0].Ext), `"private_comment":"v2"`) {
+		t.Fatalf("the destination: %+v", page.Items)
+	}
+	// A project that Toloka lists but that no Toloka client could have written (made
+	// through another API, without a task_spec) is reported, and the rest goes on.
+	odd := src.Create(from.token, `{"name":"made elsewhere"}`)
+	out, err := migrate(dst, "yatasks", src.Base, from, owner)
+	if err == nil || !strings.Contains(out, "created 0, updated 0, unchanged 1, failed 1") || !strings.Contains(out, fmt.Sprintf("failed %d: task_spec", odd.ID)) {
+		t.Fatalf("a run with a project that does not map: %v\n%s", err, out)
+	}
+}
+
+// Bad input is an error that names its cause, and writes nothing.
+func TestMigrateRefusesBadInput(t *testing.T) {
+	src := testserver.Start(t, testdb.Flavours[0].New(t))
+	dst := testserver.Start(t, testdb.Flavours[0].New(t))
+	from, owner := newAccount(t, src, "ann"), newAccount(t, dst, "ann")
+	src.Create(from.token, `{"name":"kept at the source","ext":{"textking":{"state":"running"}}}`)
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html>a router's login page</html>"))
+	}))
+	defer html.Close()
+	wrong := from
+	wrong.token = "pd_not-a-token"
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown surface", []string{"--from", "gitlab", "--url", src.Base, "--owner", "ann", "--token", "x"}, "--from must be one of movika, yatasks, textking, tervis, ncpmaiu"},
+		{"bad url", []string{"--from", "textking", "--url", "ftp://x", "--owner", "ann", "--token", "x"}, "--url must be http(s)://host[:port]"},
+		{"missing credential", []string{"--from", "movika", "--url", src.Base, "--owner", "ann", "--token", "x"}, "--api-key is required"},
+		{"missing workspace", []string{"--from", "ncpmaiu", "--url", src.Base, "--owner", "ann", "--access-key", "a", "--secret-key", "s"}, "--workspace is required"},
+		{"unknown owner", append([]string{"--from", "textking", "--url", src.Base, "--owner", "nobody"}, from.flags("textking")...), "--owner nobody"},
+		{"unreachable", append([]string{"--from", "textking", "--url", "http://127.0.0.1:1", "--owner", "ann"}, from.flags("textking")...), "did not answer"},
+		{"bad credentials", append([]string{"--from", "textking", "--url", src.Base, "--owner", "ann"}, wrong.flags("textking")...), "refused the credentials"},
+		{"something else", append([]string{"--from", "textking", "--url", html.URL, "--owner", "ann"}, from.flags("textking")...), "does not answer as the API"},
+	} {
+		_, err := dst.TryCLI(append([]string{"migrate"}, c.args...)...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	if page := dst.List(owner.token, ""); len(page.Items) != 0 {
+		t.Fatalf("refused runs wrote %d projects", len(page.Items))
+	}
+	out, err := migrate(dst, "textking", src.Base, from, owner)
+	if err != nil || !strings.Contains(out, "created 1,") {
+		t.Fatalf("the same run with good input: %v %s", err, out)
+	}
 }

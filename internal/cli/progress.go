@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,7 +12,7 @@ import (
 // without a total (0), the count and the rate.
 type progress struct {
 	w     io.Writer
-	total int
+	total atomic.Int64 // set by whoever learns it (migrate: the goroutine that pulls)
 	start time.Time
 	n     int
 	drawn time.Time
@@ -21,14 +22,15 @@ func (p *progress) update(n int) {
 	const width = 30
 	p.n = n
 	rate := float64(n) / max(time.Since(p.start).Seconds(), 1e-9)
-	if p.total <= 0 {
+	total := int(p.total.Load())
+	if total <= 0 {
 		fmt.Fprintf(p.w, "\rprojects %d %.0f/s", n, rate)
 		return
 	}
-	filled := min(width*n/p.total, width)
-	eta := time.Duration(float64(max(p.total-n, 0))/max(rate, 1e-9)) * time.Second
+	filled := min(width*n/total, width)
+	eta := time.Duration(float64(max(total-n, 0))/max(rate, 1e-9)) * time.Second
 	fmt.Fprintf(p.w, "\rprojects [%s%s] %3d%% %d/%d %.0f/s, eta %s ", strings.Repeat("#", filled), strings.Repeat("-", width-filled),
-		100*min(n, p.total)/p.total, n, p.total, rate, eta.Round(time.Second))
+		100*min(n, total)/total, n, total, rate, eta.Round(time.Second))
 }
 
 // add counts one more, drawing at most five times a second.
@@ -40,7 +42,7 @@ func (p *progress) add() {
 	}
 }
 
-func (p *progress) setTotal(n int64) { p.total = int(n) }
+func (p *progress) setTotal(n int64) { p.total.Store(n) }
 
 func (p *progress) done() {
 	p.update(p.n)

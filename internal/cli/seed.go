@@ -79,7 +79,8 @@ func (e *environment) seed(ctx context.Context, args []string) error {
 	start := time.Now()
 	span := 2 * 365 * 24 * time.Hour
 	first := start.Add(-span)
-	bar := progress{w: e.stderr, total: *nProjects, start: start}
+	bar := &progress{w: e.stderr, start: start}
+	bar.setTotal(int64(*nProjects))
 	made := 0
 	next := func() ([]*projectd.Project, error) {
 		batch := make([]*projectd.Project, 0, min(seedBatch, *nProjects-made))
