@@ -1,8 +1,10 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -311,5 +313,49 @@ func TestMigrateRefusesBadInput(t *testing.T) {
 	out, err := migrate(dst, "textking", src.Base, from, owner)
 	if err != nil || !strings.Contains(out, "created 1,") {
 		t.Fatalf("the same run with good input: %v %s", err, out)
+	}
+}
+
+// A run stopped half-way (the context main cancels on SIGINT and SIGTERM) leaves every
+// project it wrote whole; the next run writes the rest, each once.
+func TestMigrateResumesAfterAStop(t *testing.T) {
+	src := testserver.Start(t, testdb.Flavours[0].New(t))
+	dst := testserver.Start(t, testdb.Flavours[0].New(t))
+	from, owner := newAccount(t, src, "yatasks"), newAccount(t, dst, "yatasks")
+	const n = 1500
+	load(t, src, surfaceNamed("yatasks"), "yatasks", n)
+	ctx, stop := context.WithCancel(t.Context())
+	var served atomic.Int32
+	target, _ := url.Parse(src.Base)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	source := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if served.Add(1) == 4 {
+			// As if the operator pressed ^C once the first batches are written, while the
+			// fourth page is asked for.
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if len(dst.List(owner.token, "limit=1").Items) > 0 {
+					break
+				}
+			}
+			stop()
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer source.Close()
+	args := append([]string{"migrate", "--from", "yatasks", "--url", source.URL, "--owner", "yatasks"}, from.flags("yatasks")...)
+	var out strings.Builder
+	if err := dst.Program.Run(ctx, args, dst.Getenv, nil, &out, io.Discard); err == nil {
+		t.Fatalf("a stopped run succeeded:\n%s", out.String())
+	}
+	written := len(list(t, dst, "yatasks", owner))
+	if written == 0 || written == n {
+		t.Fatalf("the stopped run wrote %d of %d projects", written, n)
+	}
+	final, err := migrate(dst, "yatasks", source.URL, from, owner)
+	if err != nil || !strings.Contains(final, fmt.Sprintf("created %d, updated 0, unchanged %d, failed 0", n-written, written)) {
+		t.Fatalf("after a stop with %d written: %v\n%s", written, err, final)
+	}
+	if got := list(t, dst, "yatasks", owner); !reflect.DeepEqual(got, list(t, src, "yatasks", from)) {
+		t.Fatalf("after the second run the destination has %d projects, not the source's", len(got))
 	}
 }
