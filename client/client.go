@@ -80,6 +80,7 @@ type InvalidParam struct {
 	Reason string `json:"reason"`
 }
 
+// Error is the problem's detail (or title) with its status.
 func (e *Error) Error() string {
 	msg := e.Detail
 	if msg == "" {
@@ -108,6 +109,7 @@ type ConflictError struct {
 	ETag    string // the tag the write was conditioned on
 }
 
+// Error names the ETag the write was conditioned on.
 func (e *ConflictError) Error() string {
 	return "projectd: the project changed since " + e.ETag + ": " + e.Problem.Detail
 }

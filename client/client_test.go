@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -236,6 +237,15 @@ func TestEveryRoute(t *testing.T) {
 	}
 	if err := c.Ready(ctx); err != nil {
 		t.Fatal(err)
+	}
+	for _, surface := range []string{"", "yatasks"} {
+		doc, err := c.OpenAPI(ctx, surface)
+		if err != nil || !strings.Contains(string(doc), `"openapi":`) {
+			t.Fatalf("OpenAPI(%q): %v %.80s", surface, err, doc)
+		}
+	}
+	if _, err := c.OpenAPI(ctx, "nosuch"); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("the document of no surface: %v", err)
 	}
 	me, err := c.Me(ctx)
 	must(err)

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -234,4 +235,16 @@ func (c *Client) SignOut(ctx context.Context) error {
 func (c *Client) Ready(ctx context.Context) error {
 	_, err := c.do(ctx, request{method: http.MethodGet, path: "/readyz"}, nil)
 	return err
+}
+
+// OpenAPI returns the OpenAPI document of the native API (surface "") or of one surface
+// of the server ("yatasks", …).
+func (c *Client) OpenAPI(ctx context.Context, surface string) (json.RawMessage, error) {
+	path := "/api/openapi.json"
+	if surface != "" {
+		path = "/api/openapi/" + url.PathEscape(surface) + ".json"
+	}
+	var doc json.RawMessage
+	_, err := c.do(ctx, request{method: http.MethodGet, path: path}, &doc)
+	return doc, err
 }
