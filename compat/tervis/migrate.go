@@ -48,7 +48,7 @@ func migrated(item map[string]json.RawMessage, extMembers []string) *projectd.Mi
 		return m
 	}
 	if err := json.Unmarshal(item["Name"], &m.Project.Name); err != nil {
-		m.Err = fmt.Errorf("Name: %v", err)
+		m.Err = fmt.Errorf("member Name: %v", err)
 		return m
 	}
 	var created string
