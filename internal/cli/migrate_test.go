@@ -254,6 +254,10 @@ func TestMigrateFromEverySurface(t *testing.T) {
 				if err != nil || !strings.Contains(out, fmt.Sprintf("created 0, updated 0, unchanged %d, failed 0", n)) {
 					t.Fatalf("a second run: %v\n%s", err, out)
 				}
+				store := testserver.OpenStore(t, dst.DSN)
+				if err := store.VerifyCounters(t.Context()); err != nil {
+					t.Fatalf("the counters after migrating: %v", err)
+				}
 			})
 		}
 	})
