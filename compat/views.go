@@ -26,7 +26,7 @@ type View struct {
 // surface gets; base is the origin of the curl lines.
 func ShowProject(ctx context.Context, mux httpserver.Mux, surfaces []Surface, a *projectd.Auth, base string, p *projectd.Project) ([]projectd.SurfaceView, error) {
 	ctx = httpserver.Delegate(ctx, a)
-	var shown []projectd.SurfaceView
+	shown := []projectd.SurfaceView{} // an empty list, not null, when no surface names the project
 	for _, s := range surfaces {
 		if s.Views == nil {
 			continue

@@ -13,11 +13,12 @@ import (
 
 // pulled is one project of a batch, checked and fingerprinted.
 type pulled struct {
-	m           *projectd.Migrated
-	create      projectd.ProjectCreate
-	ext, sum    string
-	projectID   int64 // the project it was migrated into before, 0 for none
-	fingerprint string
+	m         *projectd.Migrated
+	create    projectd.ProjectCreate
+	ext, sum  string
+	projectID int64  // the project an earlier run made of it, 0 for none
+	recorded  string // the fingerprint that run recorded
+	outcome   string
 }
 
 // Migrate writes a batch of projects that migrate pulled from source, in one transaction
@@ -32,8 +33,8 @@ func (db *DB) Migrate(ctx context.Context, source string, batch []*projectd.Migr
 		return nil, err
 	}
 	results := make([]projectd.MigrateResult, len(batch))
+	pulls := make([]*pulled, len(batch)) // nil where the project is refused
 	byID := map[string]*pulled{}
-	var order []*pulled
 	for i, m := range batch {
 		p := &pulled{m: m, create: m.Project}
 		p.create.Owner = ""
@@ -49,46 +50,41 @@ func (db *DB) Migrate(ctx context.Context, source string, batch []*projectd.Migr
 			continue
 		}
 		p.sum = fingerprint(&p.create, p.ext, micros(m.CreatedAt))
-		byID[m.SourceID] = p
-		order = append(order, p)
+		pulls[i], byID[m.SourceID] = p, p
 	}
 	if err := db.knownSources(ctx, source, byID); err != nil {
 		return nil, err
 	}
 	var creates, updates []*pulled
-	for _, p := range order {
+	for _, p := range pulls {
 		switch {
+		case p == nil:
 		case p.projectID == 0:
-			creates = append(creates, p)
-		case p.fingerprint != p.sum:
-			updates = append(updates, p)
+			p.outcome, creates = projectd.MigratedCreated, append(creates, p)
+		case p.recorded != p.sum:
+			p.outcome, updates = projectd.MigratedUpdated, append(updates, p)
+		default:
+			p.outcome = projectd.MigratedUnchanged
 		}
 	}
 	if len(creates)+len(updates) > 0 {
 		err := db.withProjectIDs(ctx, len(creates), func(first int64) error {
 			return db.inTx(ctx, func(tx *Tx) error { return db.writeMigrated(ctx, tx, a, source, creates, updates, first) })
 		})
-		if err != nil && projectd.ErrorCode(err) != projectd.EINTERNAL && len(batch) > 1 {
+		switch {
+		case err == nil:
+		case projectd.ErrorCode(err) == projectd.EINTERNAL:
+			return nil, err
+		case len(batch) > 1:
 			return db.migrateOneByOne(ctx, source, batch) // find which project the store refuses
-		}
-		if err != nil {
-			if projectd.ErrorCode(err) == projectd.EINTERNAL {
-				return nil, err
-			}
+		default:
 			results[0].Err = err
 			return results, nil
 		}
 	}
-	for i, m := range batch {
-		p := byID[m.SourceID]
-		switch {
-		case results[i].Err != nil:
-		case p.projectID == 0:
-			results[i].Outcome = projectd.MigratedCreated
-		case p.fingerprint != p.sum:
-			results[i].Outcome = projectd.MigratedUpdated
-		default:
-			results[i].Outcome = projectd.MigratedUnchanged
+	for i, p := range pulls {
+		if p != nil {
+			results[i].Outcome = p.outcome
 		}
 	}
 	return results, nil
@@ -127,7 +123,7 @@ func (db *DB) knownSources(ctx context.Context, source string, byID map[string]*
 				rows.Close()
 				return err
 			}
-			byID[id].projectID, byID[id].fingerprint = projectID, sum
+			byID[id].projectID, byID[id].recorded = projectID, sum
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

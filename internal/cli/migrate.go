@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -54,11 +53,11 @@ func (e *environment) migrate(ctx context.Context, args []string) error {
 		return fmt.Errorf("migrate: --from must be one of %s, got %q", strings.Join(e.migratable(), ", "), *from)
 	}
 	surface := e.surfaces[i]
-	u, err := url.Parse(*source)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return fmt.Errorf("migrate: --url must be http(s)://host[:port], got %q", *source)
+	origin, err := parseOrigin("--url", *source)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
-	src := &compat.Source{URL: strings.TrimSuffix(*source, "/"), HTTP: &http.Client{Timeout: time.Minute}, Credential: map[string]string{}, Workspaces: workspaces}
+	src := &compat.Source{URL: origin, HTTP: &http.Client{Timeout: time.Minute}, Credential: map[string]string{}, Workspaces: workspaces}
 	for _, name := range surface.Migrate.Credentials {
 		if name == "workspace" {
 			if len(workspaces) == 0 {

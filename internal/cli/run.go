@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -279,4 +280,14 @@ func subkey(master []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, master)
 	m.Write([]byte("projectd " + purpose))
 	return m.Sum(nil)
+}
+
+// parseOrigin checks a flag that names a server's origin, http(s)://host[:port], and
+// returns it without a trailing slash.
+func parseOrigin(flag, value string) (string, error) {
+	u, err := url.Parse(value)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return "", fmt.Errorf("%s must be http(s)://host[:port], got %q", flag, value)
+	}
+	return strings.TrimSuffix(value, "/"), nil
 }

@@ -8,9 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"runtime/debug"
-	"strings"
 
 	"projectd"
 	"projectd/api"
@@ -129,11 +127,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("--page-cache must be 0 or more")
 	}
 	if *publicURL != "" {
-		u, err := url.Parse(*publicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return fmt.Errorf("--public-url must be http(s)://host[:port], got %q", *publicURL)
+		var err error
+		if *publicURL, err = parseOrigin("--public-url", *publicURL); err != nil {
+			return err
 		}
-		*publicURL = strings.TrimSuffix(*publicURL, "/")
 	}
 	tuneGC(e.getenv)
 	logger, err := newLogger(e.stderr, *logFormat, *logLevel)
