@@ -16,6 +16,7 @@ const (
 	ECONFLICT     = "conflict"            // unique value taken, or a state that forbids the change
 	EPRECONDITION = "precondition_failed" // If-Match did not match the current version
 	ETOOMANY      = "too_many_requests"   // over a rate limit; RetryAfter says for how long
+	EUNAVAILABLE  = "unavailable"         // the database cannot take the request now; RetryAfter says when to try again
 	EINTERNAL     = "internal"            // anything else; never shown in detail to callers
 )
 
@@ -28,7 +29,7 @@ type Error struct {
 	Code    string
 	Field   string
 	Message string
-	// RetryAfter is how long an ETOOMANY caller should wait.
+	// RetryAfter is how long an ETOOMANY or EUNAVAILABLE caller should wait.
 	RetryAfter time.Duration
 }
 
@@ -66,11 +67,17 @@ func TooMany(wait time.Duration, format string, args ...any) *Error {
 	return &Error{Code: ETOOMANY, Message: fmt.Sprintf(format, args...), RetryAfter: wait}
 }
 
-// RetryAfter returns the whole seconds an ETOOMANY error asks the caller to wait (at
-// least 1), for a Retry-After header; 0 for any other error.
+// Unavailable returns an EUNAVAILABLE error: the store cannot serve the request now (its
+// primary is down or failing over), and wait is when to try again.
+func Unavailable(wait time.Duration, format string, args ...any) *Error {
+	return &Error{Code: EUNAVAILABLE, Message: fmt.Sprintf(format, args...), RetryAfter: wait}
+}
+
+// RetryAfter returns the whole seconds an ETOOMANY or EUNAVAILABLE error asks the caller
+// to wait (at least 1), for a Retry-After header; 0 for any other error.
 func RetryAfter(err error) int {
 	var e *Error
-	if !errors.As(err, &e) || e.Code != ETOOMANY {
+	if !errors.As(err, &e) || (e.Code != ETOOMANY && e.Code != EUNAVAILABLE) {
 		return 0
 	}
 	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))

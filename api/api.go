@@ -81,6 +81,7 @@ var statusOf = map[string]int{
 	projectd.ECONFLICT:     http.StatusConflict,
 	projectd.EPRECONDITION: http.StatusPreconditionFailed,
 	projectd.ETOOMANY:      http.StatusTooManyRequests,
+	projectd.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	projectd.EINTERNAL:     http.StatusInternalServerError,
 }
 

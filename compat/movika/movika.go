@@ -103,6 +103,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	case projectd.ETOOMANY:
 		httpserver.SetRetryAfter(w, err)
 		h.fail(w, r, http.StatusTooManyRequests, codeGeneric, projectd.ErrorMessage(err))
+	case projectd.EUNAVAILABLE:
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusServiceUnavailable, codeGeneric, projectd.ErrorMessage(err))
 	default:
 		h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 		h.fail(w, r, http.StatusInternalServerError, codeGeneric, "Internal error")

@@ -92,8 +92,7 @@ func (h *Handler) signed(next func(w http.ResponseWriter, r *http.Request)) http
 		}
 		auth, at, signature, gwErr, err := h.verify(r)
 		if err != nil {
-			h.logger.Error("access key lookup", "request_id", httpserver.RequestID(r), "err", err)
-			h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
+			h.error(w, r, err)
 			return
 		}
 		if gwErr != nil {
@@ -167,8 +166,7 @@ func (h *Handler) spend(w http.ResponseWriter, r *http.Request, signature string
 		httpserver.NoteAuthFailure(r.Context(), httpserver.ReplayedSignature)
 		h.gatewayFail(w, authFailed(httpserver.ReplayedSignature, "this signature was used already"))
 	default:
-		h.logger.Error("spend signature", "request_id", httpserver.RequestID(r), "err", err)
-		h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")
+		h.error(w, r, err)
 	}
 	return false
 }
@@ -205,6 +203,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 		h.fail(w, r, http.StatusNotFound, "10404", "Not found. "+projectd.ErrorMessage(err))
 	case projectd.ECONFLICT:
 		h.fail(w, r, http.StatusConflict, "10409", "Conflict. "+projectd.ErrorMessage(err))
+	case projectd.EUNAVAILABLE:
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusServiceUnavailable, "10503", "Service unavailable. "+projectd.ErrorMessage(err))
 	default:
 		h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 		h.fail(w, r, http.StatusInternalServerError, "10500", "Internal error")

@@ -100,7 +100,14 @@ func (h *Handler) authFailed(w http.ResponseWriter, r *http.Request, err error) 
 	}
 }
 
+// internal answers a store that failed: 503 with Retry-After when it cannot serve now
+// (its primary is down), else 500.
 func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if projectd.ErrorCode(err) == projectd.EUNAVAILABLE {
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusServiceUnavailable, projectd.ErrorMessage(err), "")
+		return
+	}
 	h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 	h.fail(w, r, http.StatusInternalServerError, "An error has occurred.", "")
 }

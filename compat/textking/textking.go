@@ -144,6 +144,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	case projectd.ETOOMANY:
 		httpserver.SetRetryAfter(w, err)
 		h.fail(w, r, http.StatusTooManyRequests, "too_many_requests", projectd.ErrorMessage(err))
+	case projectd.EUNAVAILABLE:
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusServiceUnavailable, "service_unavailable", projectd.ErrorMessage(err))
 	default:
 		h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 		h.fail(w, r, http.StatusInternalServerError, "internal_error", "Internal error")

@@ -96,6 +96,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	case projectd.ETOOMANY: // as the Toloka API answers its rate limit
 		httpserver.SetRetryAfter(w, err)
 		h.fail(w, r, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", projectd.ErrorMessage(err), map[string]string{"interval": "MIN"})
+	case projectd.EUNAVAILABLE: // toloka-kit retries a 503, after Retry-After
+		httpserver.SetRetryAfter(w, err)
+		h.fail(w, r, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", projectd.ErrorMessage(err), nil)
 	default:
 		h.logger.Error("internal error", "request_id", httpserver.RequestID(r), "path", r.URL.Path, "err", err)
 		h.fail(w, r, http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error", nil)
