@@ -36,8 +36,19 @@ type CacheStats struct {
 	Entries int
 }
 
-// StatsSource is a store that reports its pools and caches.
+// StatsSource is a store that reports its pools, caches and read replicas.
 type StatsSource interface {
 	PoolStats() []PoolStats
 	CacheStats() []CacheStats
+	ReplicaStats() []ReplicaStats
+}
+
+// ReplicaStats is the state of one read replica of a store, as its last check found it.
+type ReplicaStats struct {
+	Replica   string // host:port
+	Up        bool   // in rotation: it answers, is a standby and is within the lag limit
+	Reachable bool   // it answered its last check
+	Standby   bool   // it is in recovery, replaying the primary's WAL
+	Lag       time.Duration
+	Reads     int64 // routed reads it answered
 }

@@ -14,6 +14,8 @@ type noStats struct{}
 func (noStats) PoolStats() []projectd.PoolStats   { return nil }
 func (noStats) CacheStats() []projectd.CacheStats { return nil }
 
+func (noStats) ReplicaStats() []projectd.ReplicaStats { return nil }
+
 // BenchmarkObserveRequest is what metrics add to a request already seen: Begin, End and
 // two store operations.
 func BenchmarkObserveRequest(b *testing.B) {

@@ -18,10 +18,13 @@ var (
 	cacheHits   = prometheus.NewDesc("projectd_cache_hits_total", "Lookups the cache answered (ref: project rows filled from it).", []string{"cache"}, nil)
 	cacheMisses = prometheus.NewDesc("projectd_cache_misses_total", "Lookups that went to the database.", []string{"cache"}, nil)
 	cacheSize   = prometheus.NewDesc("projectd_cache_entries", "Entries the cache holds.", []string{"cache"}, nil)
+	replicaUp   = prometheus.NewDesc("projectd_db_replica_up", "1 while the read replica is in rotation: it answers, replays as a standby and is within --replica-max-lag.", []string{"replica"}, nil)
+	replicaLag  = prometheus.NewDesc("projectd_db_replica_lag_seconds", "How long ago the primary passed the WAL position the replica has replayed, at its last check.", []string{"replica"}, nil)
+	replicaRead = prometheus.NewDesc("projectd_db_replica_reads_total", "Routed reads the replica answered.", []string{"replica"}, nil)
 )
 
 func (storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolMaxOpen, poolOpen, poolInUse, poolWaits, poolWait, cacheHits, cacheMisses, cacheSize} {
+	for _, d := range []*prometheus.Desc{poolMaxOpen, poolOpen, poolInUse, poolWaits, poolWait, cacheHits, cacheMisses, cacheSize, replicaUp, replicaLag, replicaRead} {
 		ch <- d
 	}
 }
@@ -38,5 +41,14 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(cacheHits, prometheus.CounterValue, float64(s.Hits), s.Cache)
 		ch <- prometheus.MustNewConstMetric(cacheMisses, prometheus.CounterValue, float64(s.Misses), s.Cache)
 		ch <- prometheus.MustNewConstMetric(cacheSize, prometheus.GaugeValue, float64(s.Entries), s.Cache)
+	}
+	for _, r := range c.source.ReplicaStats() {
+		up := 0.0
+		if r.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(replicaUp, prometheus.GaugeValue, up, r.Replica)
+		ch <- prometheus.MustNewConstMetric(replicaLag, prometheus.GaugeValue, r.Lag.Seconds(), r.Replica)
+		ch <- prometheus.MustNewConstMetric(replicaRead, prometheus.CounterValue, float64(r.Reads), r.Replica)
 	}
 }

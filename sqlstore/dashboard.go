@@ -18,14 +18,18 @@ func (db *DB) Dashboard(ctx context.Context) (*projectd.Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &projectd.Dashboard{ByStatus: map[string]int64{projectd.StatusActive: 0, projectd.StatusArchived: 0}, ByNamespace: map[string]int64{}}
-	if err := db.countByStatusAndWorkspace(ctx, a, d); err != nil {
-		return nil, err
-	}
-	if err := db.countByNamespace(ctx, a, d); err != nil {
-		return nil, err
-	}
-	return d, db.countByWeek(ctx, a, d)
+	var d *projectd.Dashboard
+	err = db.reading(ctx, a, func(ctx context.Context) error {
+		d = &projectd.Dashboard{ByStatus: map[string]int64{projectd.StatusActive: 0, projectd.StatusArchived: 0}, ByNamespace: map[string]int64{}}
+		if err := db.countByStatusAndWorkspace(ctx, a, d); err != nil {
+			return err
+		}
+		if err := db.countByNamespace(ctx, a, d); err != nil {
+			return err
+		}
+		return db.countByWeek(ctx, a, d)
+	})
+	return d, err
 }
 
 func (db *DB) countByStatusAndWorkspace(ctx context.Context, a *projectd.Auth, d *projectd.Dashboard) error {

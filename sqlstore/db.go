@@ -46,7 +46,6 @@ type DB struct {
 	tokens         tokenCache
 	refs           refCache
 	pages          pageCache
-	versions       versionGate
 }
 
 // Open opens the store named by dsn ("sqlite:PATH" or "postgres://...") for the ext
@@ -110,10 +109,12 @@ func (db *DB) Close() error {
 
 // Ping reports whether the database answers and holds the schema this binary was built
 // for: a store restored from an older copy under a running server has migrations pending.
-// It reads goose's table on a reader, so a busy writer does not make the store look down.
+// It reads goose's table on a reader, so a busy writer does not make the store look down,
+// and while a PostgreSQL primary is down on a replica: serve is ready for the reads it
+// can still answer.
 func (db *DB) Ping(ctx context.Context) error {
 	var version int64
-	if err := db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied").Scan(&version); err != nil {
+	if err := db.queryRow(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied").Scan(&version); err != nil {
 		return err
 	}
 	if version < db.schemaVersion {

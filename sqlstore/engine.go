@@ -44,9 +44,24 @@ type engine interface {
 	// copyProjects writes rows of columns into projects in tx faster than INSERTs can, if
 	// the engine has a way (COPY); ok is false when it has none.
 	copyProjects(ctx context.Context, tx *Tx, columns []string, rows [][]any) (ok bool, err error)
-	// dataVersion names the state of the database: it changes whenever a write commits
-	// to it, by any process, and not otherwise (the page cache's key).
+	// dataVersion names the state of the database that reads on ctx see: it changes
+	// whenever a write commits to it, by any process, and not otherwise (the page
+	// cache's key). It is read after the call began; requests that want it at once
+	// share one ask (versionGate).
 	dataVersion(ctx context.Context) (string, error)
+	// reading runs read, a read for user with no effect beyond its result, with its
+	// queries on a server that has every write of user: a replica or the primary
+	// (replicas.go), tried again elsewhere if a replica fails under it.
+	reading(ctx context.Context, user int64, read func(context.Context) error) error
+	// writing readies ctx for a write transaction, or refuses it at once (EUNAVAILABLE)
+	// while the server that takes writes is known to be down; release ends it.
+	writing(ctx context.Context) (bound context.Context, release func(), err error)
+	// afterCommit learns that a write of user (0: none) committed, so that user's reads
+	// find it.
+	afterCommit(ctx context.Context, user int64)
+	// useReplicas sends routed reads to read replicas; replicaStats reports them.
+	useReplicas(ctx context.Context, opts ReplicaOptions) error
+	replicaStats() []projectd.ReplicaStats
 	// beforeCommit is the last statement of every write transaction, for dataVersion.
 	beforeCommit(ctx context.Context, tx *Tx) error
 	// pools reports the state of every connection pool.

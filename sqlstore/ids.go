@@ -31,14 +31,14 @@ func (db *DB) projectIDs(ctx context.Context, n int) (int64, error) {
 		return 0, nil
 	}
 	if n > 1 { // a range of its own
-		end, err := db.engine.reserveIDs(ctx, "projects", n)
+		end, err := db.reserveIDs(ctx, n)
 		return end - int64(n), err
 	}
 	b := &db.projectIDBlock
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.next == b.end {
-		end, err := db.engine.reserveIDs(ctx, "projects", projectIDBlock)
+		end, err := db.reserveIDs(ctx, projectIDBlock)
 		if err != nil {
 			return 0, err
 		}
@@ -46,6 +46,15 @@ func (db *DB) projectIDs(ctx context.Context, n int) (int64, error) {
 	}
 	b.next++
 	return b.next - 1, nil
+}
+
+// reserveIDs takes the next n project ids of the shared counter, a write of its own.
+func (db *DB) reserveIDs(ctx context.Context, n int) (end int64, err error) {
+	err = db.onPrimary(ctx, func(ctx context.Context) (err error) {
+		end, err = db.engine.reserveIDs(ctx, "projects", n)
+		return err
+	})
+	return end, err
 }
 
 // forgetProjectIDs drops the rest of the current block, after ids were inserted that may

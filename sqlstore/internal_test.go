@@ -47,7 +47,7 @@ func TestPostgresGenericPlans(t *testing.T) {
 	}
 	defer db.Close()
 	var mode string
-	if err := db.engine.(*postgresEngine).pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode); err != nil || mode != "force_generic_plan" {
+	if err := db.engine.(*postgresEngine).primary.pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode); err != nil || mode != "force_generic_plan" {
 		t.Fatalf("plan_cache_mode = %q, %v", mode, err)
 	}
 }

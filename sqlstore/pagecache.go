@@ -151,7 +151,7 @@ func (db *DB) cachedPage(ctx context.Context, key string) (page *projectd.Projec
 	if off || key == "" {
 		return nil, "", false
 	}
-	version, err := db.versions.version(ctx, db.engine.dataVersion)
+	version, err := db.engine.dataVersion(ctx)
 	if err != nil {
 		return nil, "", false
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -25,19 +26,9 @@ import (
 // openPostgres connects a pgx pool to dsn, with database/sql over the same pool for
 // transactions.
 func (db *DB) openPostgres(ctx context.Context, dsn string) error {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	pool, _, err := connectPool(ctx, dsn)
 	if err != nil {
 		return fmt.Errorf("sqlstore: %w", err)
-	}
-	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	cfg.AfterConnect = preferGenericPlans
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("sqlstore: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return fmt.Errorf("sqlstore: connect to postgres: %w", err)
 	}
 	var version string
 	if err := pool.QueryRow(ctx, "SELECT version()").Scan(&version); err != nil {
@@ -46,8 +37,35 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	}
 	sdb := stdlib.OpenDBFromPool(pool)
 	db.dialect, db.write, db.read = postgresDialect, sdb, sdb
-	db.engine = &postgresEngine{db: db, pool: pool, cockroach: strings.Contains(version, "CockroachDB")}
+	db.engine = &postgresEngine{db: db, primary: newServer("primary", pool, true), cockroach: strings.Contains(version, "CockroachDB")}
 	return nil
+}
+
+// connectTimeout bounds a new connection when the URL sets none: a server that does not
+// answer fails a request in seconds rather than when TCP gives up.
+const connectTimeout = 3 * time.Second
+
+// connectPool opens a pool to a server (or to the first of a multi-host URL's servers that
+// fits its target_session_attrs) and checks that it answers; name is its host:port.
+func connectPool(ctx context.Context, dsn string) (*pgxpool.Pool, string, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	cfg.AfterConnect = preferGenericPlans
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, "", fmt.Errorf("connect to postgres: %w", err)
+	}
+	return pool, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))), nil
 }
 
 // preferGenericPlans makes a connection run its prepared statements with generic plans.
@@ -81,19 +99,54 @@ func isUnsupported(err error) bool {
 
 // postgresEngine is the engine of a PostgreSQL store.
 type postgresEngine struct {
-	db   *DB
-	pool *pgxpool.Pool
+	db      *DB
+	primary *server
+	// replicas, when set, take the routed reads (replicas.go).
+	replicas *replicaSet
 	// cockroach is set on CockroachDB, which refuses schema changes after writes in a
 	// transaction: its bulk loads keep their indexes.
 	cockroach bool
 }
 
+// serverFor is the server a read on ctx goes to: the one reading bound it to, else the
+// primary (or, while the primary is down, a replica: replicaSet.fallback).
+func (e *postgresEngine) serverFor(ctx context.Context) *server {
+	if s, ok := ctx.Value(serverKey{}).(*server); ok {
+		return s
+	}
+	if e.replicas != nil {
+		return e.replicas.fallback()
+	}
+	return e.primary
+}
+
 func (e *postgresEngine) query(ctx context.Context, query string, args ...any) (rows, error) {
-	return e.pool.Query(ctx, e.db.dialect.rebind(query), args...)
+	return e.serverFor(ctx).pool.Query(ctx, e.db.dialect.rebind(query), args...)
 }
 
 func (e *postgresEngine) queryRow(ctx context.Context, query string, args ...any) scanner {
-	return e.pool.QueryRow(ctx, e.db.dialect.rebind(query), args...)
+	return e.serverFor(ctx).pool.QueryRow(ctx, e.db.dialect.rebind(query), args...)
+}
+
+// reading: on the replicas' choice of server when there are replicas (replicas.go).
+func (e *postgresEngine) reading(ctx context.Context, user int64, read func(context.Context) error) error {
+	if e.replicas == nil {
+		return unavailableIf(ctx, read(ctx))
+	}
+	return e.replicas.reading(ctx, user, read)
+}
+
+func (e *postgresEngine) writing(ctx context.Context) (context.Context, func(), error) {
+	if e.replicas == nil {
+		return ctx, func() {}, nil
+	}
+	return e.replicas.writing(ctx)
+}
+
+func (e *postgresEngine) afterCommit(ctx context.Context, user int64) {
+	if e.replicas != nil && user != 0 {
+		e.replicas.wrote(ctx, user)
+	}
 }
 
 // pageAndCount sends both queries in one batch: one round trip.
@@ -101,7 +154,7 @@ func (e *postgresEngine) pageAndCount(ctx context.Context, page string, pageArgs
 	batch := &pgx.Batch{}
 	batch.Queue(e.db.dialect.rebind(page), pageArgs...)
 	batch.Queue(e.db.dialect.rebind(count), countArgs...)
-	results := e.pool.SendBatch(ctx, batch)
+	results := e.serverFor(ctx).pool.SendBatch(ctx, batch)
 	r, err := results.Query()
 	if err != nil {
 		results.Close()
@@ -191,7 +244,7 @@ func (e *postgresEngine) syncIdentity(ctx context.Context, tx *Tx, table string)
 func (e *postgresEngine) reserveIDs(ctx context.Context, table string, size int) (int64, error) {
 	for attempt := 0; ; attempt++ {
 		var end int64
-		err := e.pool.QueryRow(ctx, "UPDATE id_blocks SET next = next + $1 WHERE name = $2 RETURNING next", size, table).Scan(&end)
+		err := e.primary.pool.QueryRow(ctx, "UPDATE id_blocks SET next = next + $1 WHERE name = $2 RETURNING next", size, table).Scan(&end)
 		if err == nil || !retryable(err) || attempt >= 9 {
 			return end, err
 		}
@@ -215,19 +268,37 @@ func (e *postgresEngine) copyProjects(ctx context.Context, tx *Tx, columns []str
 	})
 }
 
-// pools: pgxpool's, which database/sql's pool over it only borrows from.
+// pools: pgxpool's, which database/sql's pool over it only borrows from, and each
+// replica's ("replica host:port").
 func (e *postgresEngine) pools() []projectd.PoolStats {
-	s := e.pool.Stat()
-	return []projectd.PoolStats{{Pool: "pgxpool", MaxOpen: int(s.MaxConns()), Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()),
-		Waits: s.EmptyAcquireCount(), WaitTime: s.EmptyAcquireWaitTime()}}
+	servers := []*server{e.primary}
+	if e.replicas != nil {
+		servers = append(servers, e.replicas.replicas...)
+	}
+	var out []projectd.PoolStats
+	for _, srv := range servers {
+		s := srv.pool.Stat()
+		name := "pgxpool"
+		if !srv.primary {
+			name = "replica " + srv.name
+		}
+		out = append(out, projectd.PoolStats{Pool: name, MaxOpen: int(s.MaxConns()), Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()),
+			Waits: s.EmptyAcquireCount(), WaitTime: s.EmptyAcquireWaitTime()})
+	}
+	return out
 }
 
 // dataVersion is the sum of store_versions, which beforeCommit moves in every write
-// transaction: a sum read after a commit differs from every sum read before it.
+// transaction: a sum read after a commit differs from every sum read before it. It is
+// the version of the server the read goes to — a replica replays the same sums in the
+// same order — asked once for the requests that want it at once (versionGate).
 func (e *postgresEngine) dataVersion(ctx context.Context) (string, error) {
-	var v int64
-	err := e.pool.QueryRow(ctx, "SELECT sum(n) FROM store_versions").Scan(&v)
-	return strconv.FormatInt(v, 10), err
+	srv := e.serverFor(ctx)
+	return srv.versions.version(ctx, func(ctx context.Context) (string, error) {
+		var v int64
+		err := srv.pool.QueryRow(ctx, "SELECT sum(n) FROM store_versions").Scan(&v)
+		return strconv.FormatInt(v, 10), err
+	})
 }
 
 // beforeCommit adds one to a random row of store_versions.
@@ -236,4 +307,9 @@ func (e *postgresEngine) beforeCommit(ctx context.Context, tx *Tx) error {
 	return err
 }
 
-func (e *postgresEngine) close() { e.pool.Close() }
+func (e *postgresEngine) close() {
+	if e.replicas != nil {
+		e.replicas.close()
+	}
+	e.primary.pool.Close()
+}

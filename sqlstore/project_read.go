@@ -21,7 +21,12 @@ func (db *DB) FindProject(ctx context.Context, ref string) (*projectd.Project, e
 	if err != nil {
 		return nil, err
 	}
-	return findVisible(ctx, db.queryRow, a, ref)
+	var p *projectd.Project
+	err = db.reading(ctx, a, func(ctx context.Context) (err error) {
+		p, err = findVisible(ctx, db.queryRow, a, ref)
+		return err
+	})
+	return p, err
 }
 
 // rowReader runs a query of one row: the read pool's, or a transaction's.
@@ -65,14 +70,20 @@ func (db *DB) ListProjects(ctx context.Context, q projectd.ProjectQuery) (*proje
 	if err != nil {
 		return nil, err
 	}
-	if err := db.normalize(ctx, &q); err != nil {
-		return nil, err
-	}
 	limit := q.Limit
 	if limit == 0 {
 		limit = projectd.DefaultLimit
 	}
-	return db.page(ctx, a, &q, limit, 0, true)
+	var page *projectd.ProjectPage
+	err = db.reading(ctx, a, func(ctx context.Context) error {
+		q := q // a retry normalizes afresh
+		if err := db.normalize(ctx, &q); err != nil {
+			return err
+		}
+		page, err = db.page(ctx, a, &q, limit, 0, true)
+		return err
+	})
+	return page, err
 }
 
 // page reads up to limit projects of q for a — fewer once their ext reaches maxExt bytes,
@@ -181,7 +192,11 @@ func (db *DB) StreamProjects(ctx context.Context, q projectd.ProjectQuery, fn fu
 		if q.Limit > 0 {
 			chunk = min(chunk, remaining)
 		}
-		page, err := db.page(ctx, a, &q, chunk, streamChunkBytes, streamed < streamCached)
+		var page *projectd.ProjectPage
+		err := db.reading(ctx, a, func(ctx context.Context) (err error) { // each chunk where it may go
+			page, err = db.page(ctx, a, &q, chunk, streamChunkBytes, streamed < streamCached)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -207,11 +222,16 @@ func (db *DB) CountProjects(ctx context.Context, f projectd.ProjectFilter) (int6
 	if err != nil {
 		return 0, err
 	}
-	q := projectd.ProjectQuery{Filter: f}
-	if err := db.normalize(ctx, &q); err != nil {
-		return 0, err
-	}
-	return db.count(ctx, a, &q.Filter)
+	var n int64
+	err = db.reading(ctx, a, func(ctx context.Context) error {
+		q := projectd.ProjectQuery{Filter: f}
+		if err := db.normalize(ctx, &q); err != nil {
+			return err
+		}
+		n, err = db.count(ctx, a, &q.Filter)
+		return err
+	})
+	return n, err
 }
 
 func (db *DB) count(ctx context.Context, a *projectd.Auth, f *projectd.ProjectFilter) (int64, error) {

@@ -88,6 +88,7 @@ type sqliteEngine struct {
 	db       *DB
 	versions *sql.DB                  // one connection, for PRAGMA data_version alone
 	version  atomic.Pointer[sql.Stmt] // PRAGMA data_version on it, once prepared
+	gate     versionGate              // asks for data_version, shared by requests at once
 	stmts    sync.Map                 // query text -> *sql.Stmt on the read pool
 	nstmts   int
 	mu       sync.Mutex
@@ -244,6 +245,10 @@ func sqlPoolStats(name string, s sql.DBStats) projectd.PoolStats {
 }
 
 func (e *sqliteEngine) dataVersion(ctx context.Context) (string, error) {
+	return e.gate.version(ctx, e.readVersion)
+}
+
+func (e *sqliteEngine) readVersion(ctx context.Context) (string, error) {
 	stmt := e.version.Load()
 	if stmt == nil {
 		e.mu.Lock()
@@ -263,6 +268,23 @@ func (e *sqliteEngine) dataVersion(ctx context.Context) (string, error) {
 	}
 	return strconv.FormatInt(v, 10), nil
 }
+
+// reading: one file, no replicas.
+func (e *sqliteEngine) reading(ctx context.Context, _ int64, read func(context.Context) error) error {
+	return read(ctx)
+}
+
+func (e *sqliteEngine) writing(ctx context.Context) (context.Context, func(), error) {
+	return ctx, func() {}, nil
+}
+
+func (e *sqliteEngine) afterCommit(context.Context, int64) {}
+
+func (e *sqliteEngine) useReplicas(context.Context, ReplicaOptions) error {
+	return errors.New("sqlstore: read replicas need PostgreSQL; the SQLite store is one file")
+}
+
+func (e *sqliteEngine) replicaStats() []projectd.ReplicaStats { return nil }
 
 // beforeCommit: data_version needs nothing of a write.
 func (e *sqliteEngine) beforeCommit(context.Context, *Tx) error { return nil }

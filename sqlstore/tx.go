@@ -49,13 +49,48 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // contention) or a deadlock.
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	defer db.timed(projectd.OpWrite)()
-	return db.retryTx(ctx, fn)
+	return db.writeTx(ctx, fn)
 }
 
 // inBulkTx is inTx for an import, timed as one bulk operation rather than as a write.
 func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	defer db.timed(projectd.OpBulk)()
-	return db.retryTx(ctx, fn)
+	return db.writeTx(ctx, fn)
+}
+
+// writeTx runs fn as a write on the server that takes writes (onPrimary), and once it
+// has committed tells the engine whose write it was (read-your-writes on replicas).
+func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
+	err := db.onPrimary(ctx, func(ctx context.Context) error { return db.retryTx(ctx, fn) })
+	if err == nil {
+		db.engine.afterCommit(ctx, callerID(ctx))
+	}
+	return err
+}
+
+// onPrimary runs do, which writes, bound to the server that takes writes
+// (engine.writing): a server that is down, or goes down under it, is EUNAVAILABLE, a 503
+// with Retry-After.
+func (db *DB) onPrimary(ctx context.Context, do func(ctx context.Context) error) error {
+	bound, release, err := db.engine.writing(ctx)
+	if err != nil {
+		return err
+	}
+	err = do(bound)
+	down := context.Cause(bound) == errServerDown
+	release()
+	if err != nil && down && ctx.Err() == nil {
+		return errUnavailable()
+	}
+	return unavailableIf(ctx, err)
+}
+
+// callerID is the id of the authenticated user of ctx, 0 for none (commands).
+func callerID(ctx context.Context) int64 {
+	if a := projectd.AuthFromContext(ctx); a != nil && a.User != nil {
+		return a.User.ID
+	}
+	return 0
 }
 
 func (db *DB) retryTx(ctx context.Context, fn func(tx *Tx) error) error {

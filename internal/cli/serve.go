@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"projectd"
 	"projectd/api"
@@ -111,8 +112,14 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	accessLog := fs.Bool("access-log", true, "log a line for every request")
 	pageCache := fs.Int("page-cache", sqlstore.DefaultPageCacheSize>>20, "MiB of list pages kept until the next write to the database (0: none)")
 	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener for Prometheus /metrics and /debug/pprof/ (default: none; keep it private)")
+	var replicas replicaURLs
+	fs.Var(&replicas, "db-replica", "a PostgreSQL streaming replica's postgres:// URL that reads may go to; repeat it for more (the variable takes them separated by spaces)")
+	maxLag := fs.Duration("replica-max-lag", sqlstore.DefaultMaxReplicaLag, "how old the data a replica serves may be; a replica further behind leaves the rotation until it catches up")
 	if err := e.parseWithEnv(fs, args); err != nil {
 		return err
+	}
+	if *maxLag <= 0 {
+		return fmt.Errorf("--replica-max-lag must be more than 0, got %s", *maxLag)
 	}
 	if *rateLimit < 0 {
 		return fmt.Errorf("--rate-limit must be 0 or more")
@@ -143,6 +150,12 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	store.SetPageCacheSize(*pageCache << 20)
+	if len(replicas) > 0 {
+		if err := store.UseReplicas(ctx, sqlstore.ReplicaOptions{URLs: replicas, MaxLag: *maxLag, Logger: logger}); err != nil {
+			return fmt.Errorf("--db-replica: %w", err)
+		}
+		logger.Info("reads go to replicas", "replicas", len(replicas), "max_lag", *maxLag)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -176,6 +189,26 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	err = httpserver.Serve(ctx, ln, newServer(store, logger, *publicURL, throttle, mounted, *accessLog, observer), logger)
 	stop()
 	return errors.Join(err, <-metricsDone)
+}
+
+// replicaURLs are the values of --db-replica: URLs only, since a key=value DSN has spaces,
+// which separate the replicas of PROJECTD_DB_REPLICA.
+type replicaURLs []string
+
+func (r *replicaURLs) String() string { return strings.Join(*r, " ") }
+
+func (r *replicaURLs) Set(v string) error {
+	urls := strings.Fields(v)
+	if len(urls) == 0 {
+		return errors.New("give a postgres:// URL")
+	}
+	for _, u := range urls {
+		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+			return fmt.Errorf("%q is not a postgres:// URL", u)
+		}
+	}
+	*r = append(*r, urls...)
+	return nil
 }
 
 // listenMetrics serves the metrics of store and of the requests on addr until ctx is done,
