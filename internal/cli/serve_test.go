@@ -28,3 +28,27 @@ func TestServeGCPercent(t *testing.T) {
 		t.Fatalf("without GOMEMLIMIT the memory limit is %d, want %d", got, serveMemoryLimit)
 	}
 }
+
+// --db-replica takes one URL each time, PROJECTD_DB_REPLICA several separated by spaces
+// (a multi-host URL keeps its commas); anything but a postgres:// URL is refused.
+func TestReplicaURLs(t *testing.T) {
+	var r replicaURLs
+	if err := r.Set("postgres://a:5433,b:5434/db postgresql://c/db"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Set("postgres://d/db"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "postgres://a:5433,b:5434/db postgresql://c/db postgres://d/db"; r.String() != want {
+		t.Errorf("replicas %q, want %q", r.String(), want)
+	}
+	for _, bad := range []string{"", " ", "host=x port=5433", "mysql://x", "postgres://ok sqlite:x"} {
+		before := len(r)
+		if err := r.Set(bad); err == nil {
+			t.Errorf("Set(%q) took it", bad)
+		}
+		if len(r) != before {
+			t.Errorf("Set(%q) kept part of it", bad)
+		}
+	}
+}
