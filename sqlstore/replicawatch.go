@@ -66,7 +66,9 @@ func (set *replicaSet) checkPrimary(ctx context.Context) {
 	if err == nil {
 		set.history.add(now, pos)
 	}
-	set.update(set.primary, err, false, 0, 0)
+	if set.update(set.primary, err, false, 0, 0) {
+		set.primary.pool.Reset()
+	}
 }
 
 // checkReplica reads a replica's replay position and returns it (0 when unknown).
@@ -80,21 +82,25 @@ func (set *replicaSet) checkReplica(ctx context.Context, r *server) int64 {
 		return 0
 	}
 	lag := set.history.lag(replayed, time.Now())
-	set.update(r, err, standby, replayed, lag)
+	if set.update(r, err, standby, replayed, lag) {
+		r.pool.Reset()
+	}
 	return replayed
 }
 
 // update records a check's verdict on s and logs a change of it. A server that did not
-// answer has its queries in flight cancelled and its idle connections dropped, which
-// would otherwise each fail one request when next used.
-func (set *replicaSet) update(s *server, err error, standby bool, replayed int64, lag time.Duration) {
+// answer has its queries in flight cancelled; lost reports that it stopped answering, for
+// the caller to drop its idle connections, which would otherwise each fail one request
+// when next used.
+func (set *replicaSet) update(s *server, err error, standby bool, replayed int64, lag time.Duration) (lost bool) {
 	s.mu.Lock()
 	was := serverState{s.reachable, s.standby, s.replayed, s.lag}
 	s.reachable = err == nil
 	if err == nil {
 		s.standby, s.replayed, s.lag = standby, replayed, lag
 	}
-	lost, back := was.reachable && err != nil, !was.reachable && err == nil
+	lost = was.reachable && err != nil
+	back := !was.reachable && err == nil
 	if lost {
 		s.takeOut(errServerDown)
 	}
@@ -102,9 +108,6 @@ func (set *replicaSet) update(s *server, err error, standby bool, replayed int64
 		s.alive, s.takeOut = context.WithCancelCause(context.Background())
 	}
 	s.mu.Unlock()
-	if lost {
-		s.pool.Reset()
-	}
 	role := "replica"
 	if s.primary {
 		role = "primary"
@@ -122,4 +125,5 @@ func (set *replicaSet) update(s *server, err error, standby bool, replayed int64
 	case was.lag > set.maxLag && lag <= set.maxLag:
 		set.logger.Info("replica back in rotation: caught up", role, s.name, "lag", lag)
 	}
+	return lost
 }
