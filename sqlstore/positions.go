@@ -4,8 +4,8 @@
 // After every committed write of a caller, the serve process that took it records the
 // primary's WAL insert position — past the write's commit record — in write_positions, an
 // UNLOGGED table on the primary (no WAL, not replicated), and in its own memory. Before a
-// routed read, serve reads the caller's row back from the primary: one primary-key
-// lookup, so a write taken by any serve process on the same database is found by every
+// routed read, serve reads the caller's row back from the primary — one indexed lookup,
+// shared by the reads that arrive at once (positionGate) — so a write taken by any serve process on the same database is found by every
 // other one, whatever client sent it — a client needs to send nothing back. Only while
 // the primary cannot be asked does a process go by its own memory and, for callers it
 // does not know, by the last position it saw the primary at.
@@ -14,8 +14,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"math"
 	"sync"
 	"time"
@@ -34,15 +32,91 @@ func (set *replicaSet) needed(ctx context.Context, user int64) int64 {
 	}
 	askCtx, cancel := context.WithTimeout(ctx, positionLookupTimeout)
 	defer cancel()
-	var pos int64
-	err := set.primary.pool.QueryRow(askCtx, "SELECT lsn FROM write_positions WHERE user_id = $1", user).Scan(&pos)
-	switch {
-	case err == nil:
-		return max(need, pos)
-	case errors.Is(err, sql.ErrNoRows): // pgx.ErrNoRows is one
-		return need
-	default: // the primary did not answer: as if down
+	pos, err := set.lookups.position(askCtx, user, set.lookUp)
+	if err != nil { // the primary did not answer: as if down
 		return max(need, set.history.latest())
+	}
+	return max(need, pos)
+}
+
+// lookUp reads the write positions of users on the primary; a user without one is left
+// out.
+func (set *replicaSet) lookUp(ctx context.Context, users []int64) (map[int64]int64, error) {
+	rows, err := set.primary.pool.Query(ctx, "SELECT user_id, lsn FROM write_positions WHERE user_id = ANY($1)", users)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	found := make(map[int64]int64, len(users))
+	for rows.Next() {
+		var user, lsn int64
+		if err := rows.Scan(&user, &lsn); err != nil {
+			return nil, err
+		}
+		found[user] = lsn
+	}
+	return found, rows.Err()
+}
+
+// positionGate shares the lookup of write positions between the reads that want one at
+// once, as versionGate shares the version's: a read joins the next lookup that has not
+// begun — never one under way, so what it finds was recorded before it began, and every
+// write acknowledged before the read arrived is in it — and one query serves every read
+// that arrived while the last one ran.
+type positionGate struct {
+	mu      sync.Mutex
+	running bool
+	next    *positionLookup
+}
+
+type positionLookup struct {
+	users map[int64]bool
+	done  chan struct{}
+	found map[int64]int64
+	err   error
+}
+
+func (g *positionGate) position(ctx context.Context, user int64, fetch func(context.Context, []int64) (map[int64]int64, error)) (int64, error) {
+	g.mu.Lock()
+	l := g.next
+	if l == nil {
+		l = &positionLookup{users: map[int64]bool{}, done: make(chan struct{})}
+		if g.running {
+			g.next = l
+		} else {
+			g.running = true
+			go g.run(ctx, l, fetch)
+		}
+	}
+	l.users[user] = true
+	g.mu.Unlock()
+	select {
+	case <-l.done:
+		return l.found[user], l.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// run looks up l, then the lookup that reads queued meanwhile, until none is queued. A
+// lookup outlives the read that began it, for the others, up to positionLookupTimeout.
+func (g *positionGate) run(ctx context.Context, l *positionLookup, fetch func(context.Context, []int64) (map[int64]int64, error)) {
+	ctx = context.WithoutCancel(ctx)
+	for l != nil {
+		g.mu.Lock() // users join l until it begins
+		users := make([]int64, 0, len(l.users))
+		for u := range l.users {
+			users = append(users, u)
+		}
+		g.mu.Unlock()
+		askCtx, cancel := context.WithTimeout(ctx, positionLookupTimeout)
+		l.found, l.err = fetch(askCtx, users)
+		cancel()
+		close(l.done)
+		g.mu.Lock()
+		l, g.next = g.next, nil
+		g.running = l != nil
+		g.mu.Unlock()
 	}
 }
 

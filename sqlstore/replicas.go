@@ -134,6 +134,7 @@ type replicaSet struct {
 	logger   *slog.Logger
 	history  positionHistory // the primary's WAL position over time: the replicas' lag
 	writes   writeCache      // this process's callers' last write positions
+	lookups  positionGate    // reads' lookups of their callers' positions on the primary
 
 	stopWatch context.CancelFunc
 	watching  sync.WaitGroup

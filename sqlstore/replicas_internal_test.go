@@ -234,3 +234,63 @@ func TestUnrecordedWriteReadsFromPrimary(t *testing.T) {
 		t.Errorf("an unrecorded write with the primary down: %v, want EUNAVAILABLE rather than the replica", err)
 	}
 }
+
+// Reads that arrive while a lookup runs share the next one, which each finds its own
+// position in; none joins the lookup under way, which began before it.
+func TestPositionGate(t *testing.T) {
+	var g positionGate
+	began, release := make(chan []int64, 4), make(chan struct{})
+	fetch := func(_ context.Context, users []int64) (map[int64]int64, error) {
+		began <- users
+		<-release
+		found := map[int64]int64{}
+		for _, u := range users {
+			found[u] = u * 10
+		}
+		return found, nil
+	}
+	results := make(chan [2]int64, 3)
+	lookup := func(user int64) {
+		pos, err := g.position(context.Background(), user, fetch)
+		if err != nil {
+			t.Error(err)
+		}
+		results <- [2]int64{user, pos}
+	}
+	go lookup(1)
+	if first := <-began; fmt.Sprint(first) != "[1]" {
+		t.Fatalf("first lookup for %v", first)
+	}
+	go lookup(2)
+	go lookup(3)
+	for g.waiting() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	release <- struct{}{}
+	second := <-began
+	if len(second) != 2 || second[0]+second[1] != 5 {
+		t.Errorf("second lookup for %v, want users 2 and 3 together", second)
+	}
+	release <- struct{}{}
+	for range 3 {
+		r := <-results
+		if r[1] != r[0]*10 {
+			t.Errorf("user %d found at %d", r[0], r[1])
+		}
+	}
+	select {
+	case extra := <-began:
+		t.Errorf("a third lookup, for %v", extra)
+	default:
+	}
+}
+
+// waiting counts the users queued for the next lookup.
+func (g *positionGate) waiting() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.next == nil {
+		return 0
+	}
+	return len(g.next.users)
+}

@@ -47,7 +47,7 @@ func startProcess(t *testing.T, dsn, addr string) *exec.Cmd {
 }
 
 // startServe starts cmd, a serve on addr, on dsn and waits until it is ready.
-func startServe(t *testing.T, cmd *exec.Cmd, dsn, addr string) *exec.Cmd {
+func startServe(t testing.TB, cmd *exec.Cmd, dsn, addr string) *exec.Cmd {
 	t.Helper()
 	cmd.Env = append(os.Environ(), "PROJECTD_TEST_MAIN=1", "PROJECTD_DB="+dsn, "PROJECTD_MASTER_KEY="+testserver.MasterKey)
 	var logs strings.Builder

@@ -36,7 +36,7 @@ type replicaServe struct {
 
 // startReplicaServe runs serve with args, without a rate limit: the load tests send more
 // than a user's 6,000 requests a minute.
-func startReplicaServe(t *testing.T, dsn string, args ...string) *replicaServe {
+func startReplicaServe(t testing.TB, dsn string, args ...string) *replicaServe {
 	t.Helper()
 	addr, metrics := testserver.FreeAddr(t), testserver.FreeAddr(t)
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--", "serve", "--addr", addr, "--metrics-addr", metrics, "--access-log=false", "--rate-limit", "0"}, args...)...)
@@ -44,7 +44,7 @@ func startReplicaServe(t *testing.T, dsn string, args ...string) *replicaServe {
 }
 
 // metric is the value of a series of serve's metrics ("name{labels}"), 0 when absent.
-func (s *replicaServe) metric(t *testing.T, series string) float64 {
+func (s *replicaServe) metric(t testing.TB, series string) float64 {
 	t.Helper()
 	resp, err := http.Get("http://" + s.metrics + "/metrics")
 	if err != nil {

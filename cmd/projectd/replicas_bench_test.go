@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"projectd/internal/testdb"
+	"projectd/internal/testserver"
+)
+
+// BenchmarkReplicaFirstPage reads owners' first pages of the native API through serve
+// (a child process) on one store, three ways: on the primary without replicas; on the
+// replica; and routed with a "replica" that is the primary itself, which is never a
+// standby, so every read goes to the primary after the routing's work (the caller's
+// write position looked up on the primary): the overhead routing adds. Each with the
+// page cache off (every read queries) and on. docs/performance.md has a run.
+//
+//	PROJECTD_TEST_STANDBY=... go test ./cmd/projectd -run '^$' -bench ReplicaFirstPage -benchtime 5s
+func BenchmarkReplicaFirstPage(b *testing.B) {
+	primary, standby := testdb.NewWithStandby(b)
+	off := testserver.Offline(b, primary)
+	off.CLI("user", "create", "--login", "benchadmin", "--email", "bench@example.com", "--admin")
+	off.CLI("seed", "--users", "100", "--workspaces", "10", "--projects", "20000")
+	token := strings.TrimSpace(off.CLI("token", "create", "--login", "benchadmin", "--scopes", "read"))
+	testdb.WaitFor(b, time.Minute, "the standby to replay the seed", func() bool { return countOn(standby.URL, "projects") == 20000 })
+
+	for _, cache := range []string{"0", "8"} {
+		for _, way := range []struct{ name, replica string }{{"primary", ""}, {"replica", standby.URL}, {"routed-to-primary", primary}} {
+			name := "page-cache=" + cache + "MiB/" + way.name
+			b.Run(name, func(b *testing.B) {
+				args := []string{"--page-cache", cache}
+				if way.replica != "" {
+					args = append(args, "--db-replica", way.replica)
+				}
+				s := startReplicaServe(b, primary, args...)
+				pages := ownerPages(b, s.base, token)
+				var next atomic.Int64
+				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+				b.SetParallelism(8)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						req, _ := testserver.NewRequest("GET", s.base+pages[next.Add(1)%int64(len(pages))], token, "")
+						resp, err := client.Do(req)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != http.StatusOK {
+							b.Errorf("status %d", resp.StatusCode)
+							return
+						}
+					}
+				})
+				b.StopTimer()
+				if way.replica == standby.URL && s.metric(b, `projectd_db_replica_reads_total{replica="127.0.0.1:5433"}`) == 0 {
+					b.Error("the replica took no reads")
+				}
+			})
+		}
+	}
+}
+
+// ownerPages are the first pages of twenty of every seeded owner's projects, newest first.
+func ownerPages(b testing.TB, base, token string) []string {
+	req, err := testserver.NewRequest("GET", base+"/api/users", token, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var users struct {
+		Items []struct {
+			Login string `json:"login"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&users); err != nil {
+		b.Fatal(err)
+	}
+	var pages []string
+	for _, u := range users.Items {
+		if u.Login != "benchadmin" {
+			pages = append(pages, "/api/projects?limit=20&sort=-created&owner="+u.Login)
+		}
+	}
+	if len(pages) < 50 {
+		b.Fatalf("only %d owners", len(pages))
+	}
+	return pages
+}
