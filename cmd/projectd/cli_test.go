@@ -367,7 +367,7 @@ func TestImportInterleavedIntoNonEmptyStore(t *testing.T) {
 }
 
 // queryInt runs a query of one integer on the database of dsn, beside the store.
-func queryInt(t *testing.T, dsn, query string) int64 {
+func queryInt(t testing.TB, dsn, query string) int64 {
 	t.Helper()
 	driver, source := "pgx", dsn
 	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -18,7 +19,8 @@ import (
 // replica; and routed with a "replica" that is the primary itself, which is never a
 // standby, so every read goes to the primary after the routing's work (the caller's
 // write position looked up on the primary): the overhead routing adds. Each with the
-// page cache off (every read queries) and on. docs/performance.md has a run.
+// page cache off (every read queries) and on, with the transactions the primary ran per
+// read (primary-tx/op): what a replica takes off it. docs/performance.md has a run.
 //
 //	PROJECTD_TEST_STANDBY=... go test ./cmd/projectd -run '^$' -bench ReplicaFirstPage -benchtime 5s
 func BenchmarkReplicaFirstPage(b *testing.B) {
@@ -42,6 +44,7 @@ func BenchmarkReplicaFirstPage(b *testing.B) {
 				var next atomic.Int64
 				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 				b.SetParallelism(8)
+				before := primaryTransactions(b, primary)
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
@@ -60,11 +63,63 @@ func BenchmarkReplicaFirstPage(b *testing.B) {
 					}
 				})
 				b.StopTimer()
+				b.ReportMetric(float64(primaryTransactions(b, primary)-before)/float64(b.N), "primary-tx/op")
 				if way.replica == standby.URL && s.metric(b, `projectd_db_replica_reads_total{replica="127.0.0.1:5433"}`) == 0 {
 					b.Error("the replica took no reads")
 				}
 			})
 		}
+	}
+}
+
+// primaryTransactions is the count of transactions the primary's database has committed:
+// what the reads asked of the primary, per read. Statistics reach it within a second.
+func primaryTransactions(b testing.TB, primary string) int64 {
+	time.Sleep(1100 * time.Millisecond)
+	return queryInt(b, primary, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+}
+
+// BenchmarkReplicaWrite creates projects through serve without replicas and with one:
+// with replicas, every write also records its caller's WAL position on the primary (an
+// UNLOGGED upsert, one round trip after the commit).
+//
+//	go test ./cmd/projectd -run '^$' -bench ReplicaWrite -benchtime 5s
+func BenchmarkReplicaWrite(b *testing.B) {
+	primary, standby := testdb.NewWithStandby(b)
+	off := testserver.Offline(b, primary)
+	var writers []string
+	for i := range 16 {
+		writers = append(writers, off.User(fmt.Sprintf("writer%d", i), false))
+	}
+	for _, way := range []struct{ name, replica string }{{"no-replicas", ""}, {"replica", standby.URL}} {
+		b.Run(way.name, func(b *testing.B) {
+			var args []string
+			if way.replica != "" {
+				args = append(args, "--db-replica", way.replica)
+			}
+			s := startReplicaServe(b, primary, args...)
+			var next atomic.Int64
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			b.SetParallelism(8)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					n := next.Add(1)
+					req, _ := testserver.NewRequest("POST", s.base+"/api/projects", writers[n%int64(len(writers))], fmt.Sprintf(`{"name":"bench-%d"}`, n))
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusCreated {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+		})
 	}
 }
 
