@@ -59,65 +59,13 @@ func (set *replicaSet) lookUp(ctx context.Context, users []int64) (map[int64]int
 }
 
 // positionGate shares the lookup of write positions between the reads that want one at
-// once, as versionGate shares the version's: a read joins the next lookup that has not
-// begun — never one under way, so what it finds was recorded before it began, and every
-// write acknowledged before the read arrived is in it — and one query serves every read
-// that arrived while the last one ran.
-type positionGate struct {
-	mu      sync.Mutex
-	running bool
-	next    *positionLookup
-}
+// once (askGate): what a read finds was recorded before the read began, so every write
+// acknowledged before it arrived is in it.
+type positionGate struct{ gate askGate[int64, int64] }
 
-type positionLookup struct {
-	users map[int64]bool
-	done  chan struct{}
-	found map[int64]int64
-	err   error
-}
-
+// position is user's write position, 0 for none.
 func (g *positionGate) position(ctx context.Context, user int64, fetch func(context.Context, []int64) (map[int64]int64, error)) (int64, error) {
-	g.mu.Lock()
-	l := g.next
-	if l == nil {
-		l = &positionLookup{users: map[int64]bool{}, done: make(chan struct{})}
-		if g.running {
-			g.next = l
-		} else {
-			g.running = true
-			go g.run(ctx, l, fetch)
-		}
-	}
-	l.users[user] = true
-	g.mu.Unlock()
-	select {
-	case <-l.done:
-		return l.found[user], l.err
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-}
-
-// run looks up l, then the lookup that reads queued meanwhile, until none is queued. A
-// lookup outlives the read that began it, for the others, up to positionLookupTimeout.
-func (g *positionGate) run(ctx context.Context, l *positionLookup, fetch func(context.Context, []int64) (map[int64]int64, error)) {
-	ctx = context.WithoutCancel(ctx)
-	for l != nil {
-		g.mu.Lock() // users join l until it begins
-		users := make([]int64, 0, len(l.users))
-		for u := range l.users {
-			users = append(users, u)
-		}
-		g.mu.Unlock()
-		askCtx, cancel := context.WithTimeout(ctx, positionLookupTimeout)
-		l.found, l.err = fetch(askCtx, users)
-		cancel()
-		close(l.done)
-		g.mu.Lock()
-		l, g.next = g.next, nil
-		g.running = l != nil
-		g.mu.Unlock()
-	}
+	return g.gate.ask(ctx, user, positionLookupTimeout, fetch)
 }
 
 // wrote records that user's write has committed on the primary. It runs after the

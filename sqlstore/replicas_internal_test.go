@@ -287,10 +287,10 @@ func TestPositionGate(t *testing.T) {
 
 // waiting counts the users queued for the next lookup.
 func (g *positionGate) waiting() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.next == nil {
+	g.gate.mu.Lock()
+	defer g.gate.mu.Unlock()
+	if g.gate.next == nil {
 		return 0
 	}
-	return len(g.next.users)
+	return len(g.gate.next.keys)
 }

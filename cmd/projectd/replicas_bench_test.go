@@ -41,26 +41,10 @@ func BenchmarkReplicaFirstPage(b *testing.B) {
 				}
 				s := startReplicaServe(b, primary, args...)
 				pages := ownerPages(b, s.base, token)
-				var next atomic.Int64
-				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-				b.SetParallelism(8)
 				before := primaryTransactions(b, primary)
 				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						req, _ := testserver.NewRequest("GET", s.base+pages[next.Add(1)%int64(len(pages))], token, "")
-						resp, err := client.Do(req)
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						if resp.StatusCode != http.StatusOK {
-							b.Errorf("status %d", resp.StatusCode)
-							return
-						}
-					}
+				parallelRequests(b, http.StatusOK, func(n int64) (*http.Request, error) {
+					return testserver.NewRequest("GET", s.base+pages[n%int64(len(pages))], token, "")
 				})
 				b.StopTimer()
 				b.ReportMetric(float64(primaryTransactions(b, primary)-before)/float64(b.N), "primary-tx/op")
@@ -98,29 +82,40 @@ func BenchmarkReplicaWrite(b *testing.B) {
 				args = append(args, "--db-replica", way.replica)
 			}
 			s := startReplicaServe(b, primary, args...)
-			var next atomic.Int64
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-			b.SetParallelism(8)
 			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					n := next.Add(1)
-					req, _ := testserver.NewRequest("POST", s.base+"/api/projects", writers[n%int64(len(writers))], fmt.Sprintf(`{"name":"bench-%d"}`, n))
-					resp, err := client.Do(req)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusCreated {
-						b.Errorf("status %d", resp.StatusCode)
-						return
-					}
-				}
+			parallelRequests(b, http.StatusCreated, func(n int64) (*http.Request, error) {
+				return testserver.NewRequest("POST", s.base+"/api/projects", writers[n%int64(len(writers))], fmt.Sprintf(`{"name":"bench-%d"}`, n))
 			})
 		})
 	}
+}
+
+// parallelRequests sends the n-th request of b from 16 goroutines at once (8 a core),
+// each answered with want.
+func parallelRequests(b *testing.B, want int, request func(n int64) (*http.Request, error)) {
+	var next atomic.Int64
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, err := request(next.Add(1))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				b.Errorf("%s %s: status %d, want %d", req.Method, req.URL.Path, resp.StatusCode, want)
+				return
+			}
+		}
+	})
 }
 
 // ownerPages are the first pages of twenty of every seeded owner's projects, newest first.
