@@ -72,6 +72,10 @@ func (g *positionGate) position(ctx context.Context, user int64, fetch func(cont
 // commit: a failure here cannot undo the write, so the caller's reads then go to the
 // primary alone (need = MaxInt64) until this process's memory of it expires.
 func (set *replicaSet) wrote(ctx context.Context, user int64) {
+	// The write has committed whatever its client does now: record it even if the client
+	// has gone.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), positionLookupTimeout)
+	defer cancel()
 	var pos int64
 	err := set.primary.pool.QueryRow(ctx, `INSERT INTO write_positions (user_id, lsn)
 		VALUES ($1, (pg_current_wal_insert_lsn() - '0/0')::bigint)

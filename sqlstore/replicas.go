@@ -190,7 +190,10 @@ func (set *replicaSet) fallback() *server {
 // it, again on the next choice: the read itself must have no effects beyond its result.
 // Application errors (not found, invalid) are answers, not failures, and return at once.
 func (set *replicaSet) reading(ctx context.Context, user int64, read func(context.Context) error) error {
-	need := set.needed(ctx, user)
+	var need int64
+	if slices.ContainsFunc(set.replicas, set.usable) { // else the read goes to the primary: no need to ask
+		need = set.needed(ctx, user)
+	}
 	var tried []*server
 	for {
 		srv, err := set.pick(need, tried)
