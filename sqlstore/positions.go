@@ -70,7 +70,8 @@ func (g *positionGate) position(ctx context.Context, user int64, fetch func(cont
 
 // wrote records that user's write has committed on the primary. It runs after the
 // commit: a failure here cannot undo the write, so the caller's reads then go to the
-// primary alone (need = MaxInt64) until this process's memory of it expires.
+// primary alone (need = MaxInt64), and are refused while it is down, until the primary
+// answers again (settle).
 func (set *replicaSet) wrote(ctx context.Context, user int64) {
 	// The write has committed whatever its client does now: record it even if the client
 	// has gone.
@@ -117,6 +118,19 @@ func (c *writeCache) put(user, lsn int64, at time.Time) {
 		lsn = old.lsn
 	}
 	c.positions[user] = writePosition{lsn, at}
+}
+
+// settle bounds the positions that could not be recorded (MaxInt64) by lsn, a position
+// the primary reached after those writes committed: a primary that answers again, or a
+// promoted standby continuing the old primary's WAL.
+func (c *writeCache) settle(lsn int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for user, p := range c.positions {
+		if p.lsn == math.MaxInt64 {
+			c.positions[user] = writePosition{lsn, p.at}
+		}
+	}
 }
 
 // forget drops the positions every replica has replayed (replayed is the least of

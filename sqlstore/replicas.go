@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -147,36 +148,50 @@ func (set *replicaSet) usable(r *server) bool {
 }
 
 // pick chooses the server for a read that must see the WAL position need: a usable
-// replica that has replayed it, at random; else the primary; when the primary is down,
-// the freshest usable replica if it has replayed need — else the read is refused with
-// EUNAVAILABLE rather than answered without the caller's own write. tried are servers
-// that failed this read already.
+// replica that has replayed it, at random; else the primary; while the primary is out, a
+// replica promoted in its place (before the primary's URL finds it) that has replayed
+// need — else the read is refused with EUNAVAILABLE rather than answered without the
+// caller's own write. tried are servers that failed this read already.
 func (set *replicaSet) pick(need int64, tried []*server) (*server, error) {
-	var fresh []*server
-	for _, r := range set.replicas {
-		if !slices.Contains(tried, r) && set.usable(r) && r.state().replayed >= need {
-			fresh = append(fresh, r)
-		}
-	}
-	if len(fresh) > 0 {
+	if fresh := set.having(need, tried, set.usable); len(fresh) > 0 {
 		return fresh[rand.IntN(len(fresh))], nil
 	}
 	if !slices.Contains(tried, set.primary) && (set.primary.state().reachable || len(tried) > 0) {
 		return set.primary, nil
 	}
+	if promoted := set.having(need, tried, promoted); len(promoted) > 0 {
+		return promoted[0], nil
+	}
 	return nil, errUnavailable()
 }
 
+// having are the replicas not tried yet that pass ok and have replayed need.
+func (set *replicaSet) having(need int64, tried []*server, ok func(*server) bool) []*server {
+	var out []*server
+	for _, r := range set.replicas {
+		if !slices.Contains(tried, r) && ok(r) && r.state().replayed >= need {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// promoted reports whether replica r answers as a primary: promoted, by a failover.
+func promoted(r *server) bool {
+	st := r.state()
+	return st.reachable && !st.standby
+}
+
 // fallback is the server of a read that names none (credential checks, workspaces, admin
-// reads): the primary, or while the primary is down the most caught-up usable replica,
-// so that callers whose credentials are not cached can still read.
+// reads): the primary, or while the primary is down the most caught-up usable (or
+// promoted) replica, so that callers whose credentials are not cached can still read.
 func (set *replicaSet) fallback() *server {
 	if set.primary.state().reachable {
 		return set.primary
 	}
 	var best *server
 	for _, r := range set.replicas {
-		if set.usable(r) && (best == nil || r.state().replayed > best.state().replayed) {
+		if (set.usable(r) || promoted(r)) && (best == nil || r.state().replayed > best.state().replayed) {
 			best = r
 		}
 	}
@@ -195,8 +210,15 @@ func (set *replicaSet) reading(ctx context.Context, user int64, read func(contex
 		need = set.needed(ctx, user)
 	}
 	var tried []*server
+	waited := false
 	for {
 		srv, err := set.pick(need, tried)
+		if err != nil && !waited { // the primary is out: a replica may have replayed need since its check
+			waited = true
+			if set.awaitReplay(ctx, need, tried) {
+				continue
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -210,16 +232,57 @@ func (set *replicaSet) reading(ctx context.Context, user int64, read func(contex
 		if code := projectd.ErrorCode(err); err == nil || ctx.Err() != nil || (code != projectd.EINTERNAL && code != projectd.EUNAVAILABLE) {
 			return err
 		}
-		if srv.primary {
-			if down {
-				return errUnavailable()
-			}
-			return unavailableIf(ctx, err)
+		if srv.primary && !down && !isServerFault(err) && projectd.ErrorCode(err) != projectd.EUNAVAILABLE {
+			return err // the statement failed, not the server
 		}
-		if down || isServerFault(err) {
+		if !srv.primary {
 			set.logger.Warn("read failed on a replica; trying elsewhere", "replica", srv.name, "err", err)
 		}
 		tried = append(tried, srv)
+	}
+}
+
+// replayWait bounds how long a read waits for a replica to replay its caller's position
+// while the primary cannot serve it: a standby streaming from a primary that just went
+// away replays what it received within milliseconds.
+const replayWait = time.Second
+
+// awaitReplay asks the replicas in rotation that have not failed this read (tried) for
+// their replay position until one has reached need, for up to replayWait, and reports
+// whether one did. A position no replica can reach (a write whose position is unknown)
+// is not waited for.
+func (set *replicaSet) awaitReplay(ctx context.Context, need int64, tried []*server) bool {
+	if need == math.MaxInt64 {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, replayWait)
+	defer cancel()
+	for {
+		asked := false
+		for _, r := range set.replicas {
+			if slices.Contains(tried, r) || !set.usable(r) {
+				continue
+			}
+			asked = true
+			var replayed int64
+			if r.pool.QueryRow(ctx, "SELECT COALESCE((pg_last_wal_replay_lsn() - '0/0')::bigint, 0)").Scan(&replayed) != nil {
+				continue
+			}
+			r.mu.Lock()
+			r.replayed = max(r.replayed, replayed)
+			r.mu.Unlock()
+			if replayed >= need {
+				return true
+			}
+		}
+		if !asked {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
 

@@ -99,7 +99,8 @@ func TestPick(t *testing.T) {
 		{80, nil, []*server{r1}},
 		{80, []*server{r1}, []*server{set.primary}},
 		{120, nil, []*server{set.primary}},
-		{0, []*server{r1, r2, set.primary}, nil},
+		{0, []*server{r1, r2, set.primary}, []*server{set.replicas[3]}}, // the primary out: the promoted one
+		{1, []*server{r1, r2, set.primary}, nil},                        // which has not replayed 1
 	} {
 		for range 20 { // random among the fresh ones
 			got, err := set.pick(tc.need, tc.tried)
@@ -118,6 +119,14 @@ func TestPick(t *testing.T) {
 	if got, err := set.pick(120, nil); projectd.ErrorCode(err) != projectd.EUNAVAILABLE {
 		t.Errorf("primary down, no replica has the caller's write: %v, %v; want EUNAVAILABLE, not stale data", got, err)
 	}
+	set.replicas[3].replayed = 1000 // promoted after replaying 1000, while the primary is out
+	if got, err := set.pick(120, nil); err != nil || got != set.replicas[3] {
+		t.Errorf("primary down, a replica promoted at 1000: %v, %v; want the promoted one", got, err)
+	}
+	if got := set.fallback(); got != set.replicas[3] {
+		t.Errorf("fallback with the primary down: %v, want the promoted replica, the freshest", got)
+	}
+	set.replicas[3].replayed = 0
 	if got := set.fallback(); got != r1 {
 		t.Errorf("fallback with the primary down: %v, want r1 (the freshest usable replica)", got)
 	}
@@ -232,6 +241,10 @@ func TestUnrecordedWriteReadsFromPrimary(t *testing.T) {
 	set.primary.reachable = false
 	if _, err := set.pick(set.needed(context.Background(), 1), nil); projectd.ErrorCode(err) != projectd.EUNAVAILABLE {
 		t.Errorf("an unrecorded write with the primary down: %v, want EUNAVAILABLE rather than the replica", err)
+	}
+	set.writes.settle(90) // the primary answers again, at a position past the write
+	if got, err := set.pick(set.needed(context.Background(), 1), nil); err != nil || got != set.replicas[0] {
+		t.Errorf("once settled at 90, with the replica at 100: %v, %v; want the replica", got, err)
 	}
 }
 

@@ -65,6 +65,7 @@ func (set *replicaSet) checkPrimary(ctx context.Context) {
 	now := time.Now()
 	if err == nil {
 		set.history.add(now, pos)
+		set.writes.settle(pos)
 	}
 	if set.update(set.primary, err, false, 0, 0) {
 		set.primary.pool.Reset()
