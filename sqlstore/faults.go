@@ -37,12 +37,11 @@ func isServerFault(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
-		case pgErr.Code[:2] == "08", // connection exception
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
 			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // admin shutdown, crash shutdown, cannot connect now
 			pgErr.Code == "25006", // read-only transaction: a standby took a write, mid-failover
 			pgErr.Code == "53300", // too many connections
 			pgErr.Code == "40001" && strings.Contains(pgErr.Message, "conflict with recovery"): // a standby cancelled the query to replay
-
 			return true
 		}
 		return false

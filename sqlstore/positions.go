@@ -4,11 +4,12 @@
 // After every committed write of a caller, the serve process that took it records the
 // primary's WAL insert position — past the write's commit record — in write_positions, an
 // UNLOGGED table on the primary (no WAL, not replicated), and in its own memory. Before a
-// routed read, serve reads the caller's row back from the primary — one indexed lookup,
-// shared by the reads that arrive at once (positionGate) — so a write taken by any serve process on the same database is found by every
-// other one, whatever client sent it — a client needs to send nothing back. Only while
-// the primary cannot be asked does a process go by its own memory and, for callers it
-// does not know, by the last position it saw the primary at.
+// routed read, serve reads the caller's row back from the primary (one indexed lookup,
+// shared by the reads that arrive at once: positionGate), so a write taken by any serve
+// process on the same database is found by every other one, whatever client sent it: a
+// client needs to send nothing back. Only while the primary cannot be asked does a
+// process go by its own memory and, for callers it does not know, by the last position
+// it saw the primary at.
 
 package sqlstore
 

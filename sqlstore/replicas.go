@@ -100,7 +100,7 @@ func newServer(name string, pool *pgxpool.Pool, primary bool) *server {
 	return s
 }
 
-// state is a consistent copy of what the last check found.
+// serverState is a consistent copy of what the last check found.
 type serverState struct {
 	reachable, standby bool
 	replayed           int64
@@ -229,10 +229,11 @@ func (set *replicaSet) reading(ctx context.Context, user int64, read func(contex
 		if err == nil {
 			srv.reads.Add(1)
 		}
-		if code := projectd.ErrorCode(err); err == nil || ctx.Err() != nil || (code != projectd.EINTERNAL && code != projectd.EUNAVAILABLE) {
+		code := projectd.ErrorCode(err)
+		if err == nil || ctx.Err() != nil || (code != projectd.EINTERNAL && code != projectd.EUNAVAILABLE) {
 			return err
 		}
-		if srv.primary && !down && !isServerFault(err) && projectd.ErrorCode(err) != projectd.EUNAVAILABLE {
+		if srv.primary && !down && code == projectd.EINTERNAL && !isServerFault(err) {
 			return err // the statement failed, not the server
 		}
 		if !srv.primary {
