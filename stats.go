@@ -45,10 +45,8 @@ type StatsSource interface {
 
 // ReplicaStats is the state of one read replica of a store, as its last check found it.
 type ReplicaStats struct {
-	Replica   string // host:port
-	Up        bool   // in rotation: it answers, is a standby and is within the lag limit
-	Reachable bool   // it answered its last check
-	Standby   bool   // it is in recovery, replaying the primary's WAL
-	Lag       time.Duration
-	Reads     int64 // routed reads it answered
+	Replica string // host:port
+	Up      bool   // in rotation: it answers, is a standby and is within the lag limit
+	Lag     time.Duration
+	Reads   int64 // routed reads it answered
 }

@@ -56,6 +56,22 @@ func isServerFault(err error) bool {
 // rotation while the query runs.
 var errServerDown = errors.New("sqlstore: server taken out of rotation")
 
+// faultRows and faultRow report a server fault met while reading as EUNAVAILABLE: what
+// the PostgreSQL engine's reads return.
+type faultRows struct {
+	rows
+	ctx context.Context
+}
+
+func (r faultRows) Err() error { return unavailableIf(r.ctx, r.rows.Err()) }
+
+type faultRow struct {
+	scanner
+	ctx context.Context
+}
+
+func (r faultRow) Scan(dest ...any) error { return unavailableIf(r.ctx, r.scanner.Scan(dest...)) }
+
 // unavailableIf turns a server fault into EUNAVAILABLE, for the caller's surface to
 // answer 503 with Retry-After; other errors, and a request whose own context ended,
 // pass unchanged.

@@ -5,7 +5,7 @@
 // primary's WAL insert position — past the write's commit record — in write_positions, an
 // UNLOGGED table on the primary (no WAL, not replicated), and in its own memory. Before a
 // routed read, serve reads the caller's row back from the primary (one indexed lookup,
-// shared by the reads that arrive at once: positionGate), so a write taken by any serve
+// shared by the reads that arrive at once: askGate), so a write taken by any serve
 // process on the same database is found by every other one, whatever client sent it: a
 // client needs to send nothing back. Only while the primary cannot be asked does a
 // process go by its own memory and, for callers it does not know, by the last position
@@ -33,7 +33,7 @@ func (set *replicaSet) needed(ctx context.Context, user int64) int64 {
 	}
 	askCtx, cancel := context.WithTimeout(ctx, positionLookupTimeout)
 	defer cancel()
-	pos, err := set.lookups.position(askCtx, user, set.lookUp)
+	pos, err := set.lookups.ask(askCtx, user, positionLookupTimeout, set.lookUp)
 	if err != nil { // the primary did not answer: as if down
 		return max(need, set.history.latest())
 	}
@@ -57,16 +57,6 @@ func (set *replicaSet) lookUp(ctx context.Context, users []int64) (map[int64]int
 		found[user] = lsn
 	}
 	return found, rows.Err()
-}
-
-// positionGate shares the lookup of write positions between the reads that want one at
-// once (askGate): what a read finds was recorded before the read began, so every write
-// acknowledged before it arrived is in it.
-type positionGate struct{ gate askGate[int64, int64] }
-
-// position is user's write position, 0 for none.
-func (g *positionGate) position(ctx context.Context, user int64, fetch func(context.Context, []int64) (map[int64]int64, error)) (int64, error) {
-	return g.gate.ask(ctx, user, positionLookupTimeout, fetch)
 }
 
 // wrote records that user's write has committed on the primary. It runs after the

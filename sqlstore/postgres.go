@@ -120,18 +120,23 @@ func (e *postgresEngine) serverFor(ctx context.Context) *server {
 	return e.primary
 }
 
+// query and queryRow report a server that is down as EUNAVAILABLE (faults.go).
 func (e *postgresEngine) query(ctx context.Context, query string, args ...any) (rows, error) {
-	return e.serverFor(ctx).pool.Query(ctx, e.db.dialect.rebind(query), args...)
+	r, err := e.serverFor(ctx).pool.Query(ctx, e.db.dialect.rebind(query), args...)
+	if err != nil {
+		return nil, unavailableIf(ctx, err)
+	}
+	return faultRows{r, ctx}, nil
 }
 
 func (e *postgresEngine) queryRow(ctx context.Context, query string, args ...any) scanner {
-	return e.serverFor(ctx).pool.QueryRow(ctx, e.db.dialect.rebind(query), args...)
+	return faultRow{e.serverFor(ctx).pool.QueryRow(ctx, e.db.dialect.rebind(query), args...), ctx}
 }
 
 // reading: on the replicas' choice of server when there are replicas (replicas.go).
 func (e *postgresEngine) reading(ctx context.Context, user int64, read func(context.Context) error) error {
 	if e.replicas == nil {
-		return unavailableIf(ctx, read(ctx))
+		return read(ctx)
 	}
 	return e.replicas.reading(ctx, user, read)
 }
@@ -158,13 +163,13 @@ func (e *postgresEngine) pageAndCount(ctx context.Context, page string, pageArgs
 	r, err := results.Query()
 	if err != nil {
 		results.Close()
-		return nil, nil, true, err
+		return nil, nil, true, unavailableIf(ctx, err)
 	}
 	total := func() (n int64, err error) {
 		defer results.Close() // the batch's connection, before the page's fill may need one
-		return n, results.QueryRow().Scan(&n)
+		return n, unavailableIf(ctx, results.QueryRow().Scan(&n))
 	}
-	return r, total, true, nil
+	return faultRows{r, ctx}, total, true, nil
 }
 
 // migrationOptions: a lock table rather than advisory locks, which CockroachDB does not

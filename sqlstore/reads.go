@@ -27,16 +27,11 @@ func (r sqlRows) Close() { r.Rows.Close() }
 // query runs a read on the engine: on SQLite on the read pool with a statement prepared
 // once; on PostgreSQL straight through pgx, which keeps the prepared statements of each
 // pooled connection and scans without database/sql's second conversion of every value.
-// A server that is down fails the read with EUNAVAILABLE (faults.go).
 func (db *DB) query(ctx context.Context, query string, args ...any) (rows, error) {
 	if err := checkArgs(args); err != nil {
 		return nil, err
 	}
-	r, err := db.engine.query(ctx, query, args...)
-	if err != nil {
-		return nil, unavailableIf(ctx, err)
-	}
-	return faultRows{r, ctx}, nil
+	return db.engine.query(ctx, query, args...)
 }
 
 // queryRow runs a read of one row; a missing row scans as sql.ErrNoRows on both engines.
@@ -44,23 +39,8 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) scanner {
 	if err := checkArgs(args); err != nil {
 		return errRow{err}
 	}
-	return faultRow{db.engine.queryRow(ctx, query, args...), ctx}
+	return db.engine.queryRow(ctx, query, args...)
 }
-
-// faultRows and faultRow report a server fault met while reading as EUNAVAILABLE.
-type faultRows struct {
-	rows
-	ctx context.Context
-}
-
-func (r faultRows) Err() error { return unavailableIf(r.ctx, r.rows.Err()) }
-
-type faultRow struct {
-	scanner
-	ctx context.Context
-}
-
-func (r faultRow) Scan(dest ...any) error { return unavailableIf(r.ctx, r.scanner.Scan(dest...)) }
 
 // reading runs read — reads of a's with no effect beyond their result — on the server
 // the engine picks for a: a replica that has a's own writes, or the primary.

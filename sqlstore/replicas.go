@@ -51,8 +51,11 @@ func (e *postgresEngine) useReplicas(ctx context.Context, opts ReplicaOptions) e
 	if e.replicas != nil {
 		return errors.New("sqlstore: the store has its replicas already")
 	}
+	if len(opts.URLs) == 0 {
+		return errors.New("sqlstore: no replica URLs")
+	}
 	if opts.MaxLag <= 0 {
-		return fmt.Errorf("sqlstore: the replicas' lag limit must be more than 0")
+		return errors.New("sqlstore: the replicas' lag limit must be more than 0")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -135,7 +138,9 @@ type replicaSet struct {
 	logger   *slog.Logger
 	history  positionHistory // the primary's WAL position over time: the replicas' lag
 	writes   writeCache      // this process's callers' last write positions
-	lookups  positionGate    // reads' lookups of their callers' positions on the primary
+	// lookups share the reads' lookups of their callers' positions on the primary: what
+	// a read finds was recorded before it began.
+	lookups askGate[int64, int64]
 
 	stopWatch context.CancelFunc
 	watching  sync.WaitGroup
@@ -314,9 +319,7 @@ func (e *postgresEngine) replicaStats() []projectd.ReplicaStats {
 	}
 	var out []projectd.ReplicaStats
 	for _, r := range e.replicas.replicas {
-		st := r.state()
-		out = append(out, projectd.ReplicaStats{Replica: r.name, Up: e.replicas.usable(r), Reachable: st.reachable,
-			Standby: st.standby, Lag: st.lag, Reads: r.reads.Load()})
+		out = append(out, projectd.ReplicaStats{Replica: r.name, Up: e.replicas.usable(r), Lag: r.state().lag, Reads: r.reads.Load()})
 	}
 	return out
 }

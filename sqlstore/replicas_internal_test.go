@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -110,7 +111,7 @@ func TestPick(t *testing.T) {
 				}
 				break
 			}
-			if err != nil || !contains(tc.want, got) {
+			if err != nil || !slices.Contains(tc.want, got) {
 				t.Errorf("need %d, tried %d: picked %v (%v), want one of %v", tc.need, len(tc.tried), got, err, tc.want)
 			}
 		}
@@ -134,15 +135,6 @@ func TestPick(t *testing.T) {
 	if got := set.fallback(); got != set.primary {
 		t.Errorf("fallback: %v, want the primary", got)
 	}
-}
-
-func contains(servers []*server, s *server) bool {
-	for _, x := range servers {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // A replica that fails under a read leaves it to the next choice; an answer (not found,
@@ -251,7 +243,7 @@ func TestUnrecordedWriteReadsFromPrimary(t *testing.T) {
 // Reads that arrive while a lookup runs share the next one, which each finds its own
 // position in; none joins the lookup under way, which began before it.
 func TestPositionGate(t *testing.T) {
-	var g positionGate
+	var g askGate[int64, int64]
 	began, release := make(chan []int64, 4), make(chan struct{})
 	fetch := func(_ context.Context, users []int64) (map[int64]int64, error) {
 		began <- users
@@ -264,7 +256,7 @@ func TestPositionGate(t *testing.T) {
 	}
 	results := make(chan [2]int64, 3)
 	lookup := func(user int64) {
-		pos, err := g.position(context.Background(), user, fetch)
+		pos, err := g.ask(context.Background(), user, time.Second, fetch)
 		if err != nil {
 			t.Error(err)
 		}
@@ -298,12 +290,12 @@ func TestPositionGate(t *testing.T) {
 	}
 }
 
-// waiting counts the users queued for the next lookup.
-func (g *positionGate) waiting() int {
-	g.gate.mu.Lock()
-	defer g.gate.mu.Unlock()
-	if g.gate.next == nil {
+// waiting counts the keys queued for the next ask.
+func (g *askGate[K, V]) waiting() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.next == nil {
 		return 0
 	}
-	return len(g.gate.next.keys)
+	return len(g.next.keys)
 }

@@ -8,6 +8,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -42,13 +43,7 @@ func (set *replicaSet) check(ctx context.Context) {
 		wg.Go(func() { replayed[i] = set.checkReplica(ctx, r) })
 	}
 	wg.Wait()
-	least := int64(0)
-	for i, p := range replayed {
-		if i == 0 || p < least {
-			least = p
-		}
-	}
-	set.writes.forget(least, time.Now())
+	set.writes.forget(slices.Min(replayed), time.Now())
 }
 
 // checkPrimary samples the primary's WAL insert position. On a server that is not a
@@ -62,9 +57,8 @@ func (set *replicaSet) checkPrimary(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	now := time.Now()
 	if err == nil {
-		set.history.add(now, pos)
+		set.history.add(time.Now(), pos)
 		set.writes.settle(pos)
 	}
 	if set.update(set.primary, err, false, 0, 0) {

@@ -28,10 +28,11 @@ import (
 // standby as its replica (testdb.NewWithStandby; .ci/run makes the standby), and one on a
 // primary and standby of their own for the failover (testdb.NewPair).
 
-// replicaServe is a serve child process with replicas, and its metrics listener.
+// replicaServe is a serve child process with replicas, its metrics listener, and a
+// Server to send it requests (Do, which checks each answer against its OpenAPI document).
 type replicaServe struct {
+	*testserver.Server
 	base, metrics string
-	cmd           *exec.Cmd
 }
 
 // startReplicaServe runs serve with args, without a rate limit: the load tests send more
@@ -40,7 +41,10 @@ func startReplicaServe(t testing.TB, dsn string, args ...string) *replicaServe {
 	t.Helper()
 	addr, metrics := testserver.FreeAddr(t), testserver.FreeAddr(t)
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--", "serve", "--addr", addr, "--metrics-addr", metrics, "--access-log=false", "--rate-limit", "0"}, args...)...)
-	return &replicaServe{"http://" + addr, metrics, startServe(t, cmd, dsn, addr)}
+	startServe(t, cmd, dsn, addr)
+	s := testserver.Offline(t, dsn)
+	s.Base = "http://" + addr
+	return &replicaServe{s, s.Base, metrics}
 }
 
 // metric is the value of a series of serve's metrics ("name{labels}"), 0 when absent.
@@ -64,40 +68,18 @@ func (s *replicaServe) metric(t testing.TB, series string) float64 {
 	return 0
 }
 
-// answer is a request's outcome.
-type answer struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func call(t *testing.T, method, url, token, body string) answer {
-	t.Helper()
-	req, err := testserver.NewRequest(method, url, token, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, string(b)}
-}
-
 // lists are the project lists of three surfaces that a replica may serve, each as the
 // caller's own projects or every visible one.
 var lists = map[string]string{"native": "/api/projects?limit=1000", "yatasks": "/api/v1/projects?limit=300", "textking": "/v1/projects?per_page=100"}
 
 // sees reports whether the caller's list on surface names a project called name.
-func sees(t *testing.T, base, surface, token, name string) bool {
+func (s *replicaServe) sees(t *testing.T, surface, token, name string) bool {
 	t.Helper()
-	a := call(t, "GET", base+lists[surface], token, "")
-	if a.status != http.StatusOK {
-		t.Fatalf("%s list: %d %s", surface, a.status, a.body)
+	r := s.Do("GET", lists[surface], token, "")
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("%s list: %d %s", surface, r.StatusCode, r.Body)
 	}
-	return strings.Contains(a.body, `"`+name+`"`)
+	return strings.Contains(string(r.Body), `"`+name+`"`)
 }
 
 // replicaUsers makes ada (a member, who writes) and root (an admin, who reads everything)
@@ -158,23 +140,23 @@ func TestReplicaReadYourWrites(t *testing.T) {
 	b := startReplicaServe(t, primary, "--db-replica", standby.URL, "--replica-max-lag", "5m")
 	standby.PauseReplay(t)
 
-	created := call(t, "POST", a.base+"/api/projects", ada, `{"name":"written-through-a"}`)
-	if created.status != http.StatusCreated {
-		t.Fatalf("create through a: %d %s", created.status, created.body)
+	created := a.Do("POST", "/api/projects", ada, `{"name":"written-through-a"}`)
+	if created.StatusCode != http.StatusCreated {
+		t.Fatalf("create through a: %d %s", created.StatusCode, created.Body)
 	}
-	if got := call(t, "GET", b.base+created.header.Get("Location")[len(a.base):], ada, ""); got.status != http.StatusOK {
-		t.Errorf("ada's new project through b: %d %s", got.status, got.body)
+	if got := b.Do("GET", strings.TrimPrefix(created.Header.Get("Location"), a.base), ada, ""); got.StatusCode != http.StatusOK {
+		t.Errorf("ada's new project through b: %d %s", got.StatusCode, got.Body)
 	}
-	if got := call(t, "POST", b.base+"/v1/projects", ada, `{"name":"written-through-b"}`); got.status != http.StatusCreated {
-		t.Fatalf("TextKing create through b: %d %s", got.status, got.body)
+	if got := b.Do("POST", "/v1/projects", ada, `{"name":"written-through-b"}`); got.StatusCode != http.StatusCreated {
+		t.Fatalf("TextKing create through b: %d %s", got.StatusCode, got.Body)
 	}
 	for _, server := range []*replicaServe{a, b} {
 		for surface := range lists {
 			for _, name := range []string{"written-through-a", "written-through-b"} {
-				if !sees(t, server.base, surface, ada, name) {
+				if !server.sees(t, surface, ada, name) {
 					t.Errorf("ada does not read back %s through %s's %s list", name, server.base, surface)
 				}
-				if sees(t, server.base, "native", root, name) {
+				if server.sees(t, "native", root, name) {
 					t.Errorf("root, who wrote nothing, read %s through %s: not from the paused replica", name, server.base)
 				}
 			}
@@ -186,7 +168,7 @@ func TestReplicaReadYourWrites(t *testing.T) {
 
 	standby.ResumeReplay(t)
 	testdb.WaitFor(t, 30*time.Second, "root to see both projects once the replica replays", func() bool {
-		return sees(t, b.base, "native", root, "written-through-a") && sees(t, b.base, "native", root, "written-through-b")
+		return b.sees(t, "native", root, "written-through-a") && b.sees(t, "native", root, "written-through-b")
 	})
 }
 
@@ -200,24 +182,24 @@ func TestReplicaLagLimit(t *testing.T) {
 	testdb.WaitFor(t, 10*time.Second, "the replica in rotation", func() bool { return s.metric(t, up) == 1 })
 
 	standby.PauseReplay(t)
-	if got := call(t, "POST", s.base+"/api/projects", ada, `{"name":"while-paused"}`); got.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", got.status, got.body)
+	if got := s.Do("POST", "/api/projects", ada, `{"name":"while-paused"}`); got.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", got.StatusCode, got.Body)
 	}
-	if sees(t, s.base, "native", root, "while-paused") {
+	if s.sees(t, "native", root, "while-paused") {
 		t.Fatal("root saw the new project at once: its read did not go to the paused replica")
 	}
 	testdb.WaitFor(t, 5*time.Second, "the lagging replica out of rotation", func() bool { return s.metric(t, up) == 0 })
 	if lag := s.metric(t, `projectd_db_replica_lag_seconds{replica="127.0.0.1:5433"}`); lag < 1 {
 		t.Errorf("lag %.2fs out of rotation, want more than the 1s limit", lag)
 	}
-	if !sees(t, s.base, "native", root, "while-paused") {
+	if !s.sees(t, "native", root, "while-paused") {
 		t.Error("with the replica out of rotation root still read its old data")
 	}
 
 	standby.ResumeReplay(t)
 	testdb.WaitFor(t, 10*time.Second, "the replica back in rotation", func() bool { return s.metric(t, up) == 1 })
 	reads := s.metric(t, `projectd_db_replica_reads_total{replica="127.0.0.1:5433"}`)
-	if !sees(t, s.base, "native", root, "while-paused") {
+	if !s.sees(t, "native", root, "while-paused") {
 		t.Error("the caught-up replica lacks the project")
 	}
 	if s.metric(t, `projectd_db_replica_reads_total{replica="127.0.0.1:5433"}`) <= reads {

@@ -96,13 +96,13 @@ func (h *Handler) authFailed(w http.ResponseWriter, r *http.Request, err error) 
 		httpserver.SetRetryAfter(w, err)
 		h.fail(w, r, http.StatusTooManyRequests, projectd.ErrorMessage(err), "")
 	default:
-		h.internal(w, r, err)
+		h.storeFailed(w, r, err)
 	}
 }
 
-// internal answers a store that failed: 503 with Retry-After when it cannot serve now
+// storeFailed answers a store that failed: 503 with Retry-After when it cannot serve now
 // (its primary is down), else 500.
-func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
+func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
 	if projectd.ErrorCode(err) == projectd.EUNAVAILABLE {
 		httpserver.SetRetryAfter(w, err)
 		h.fail(w, r, http.StatusServiceUnavailable, projectd.ErrorMessage(err), "")
@@ -191,7 +191,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, f projectd.Proj
 			return
 		}
 		if n == 0 { // nothing is sent yet: answer with an error instead
-			h.internal(w, r, err)
+			h.storeFailed(w, r, err)
 			return
 		}
 		// The status is sent: cut the connection rather than end a short collection.
